@@ -1,0 +1,70 @@
+import {parse} from 'yaml';
+import type {ContextSnapshot} from '../model/snapshot.js';
+import type {KubeObject} from '../model/types.js';
+import {ISTIO} from './constants.js';
+import {matchesLabelSelector} from './selectors.js';
+import type {MeshConfig} from './types.js';
+
+const cache = new WeakMap<ContextSnapshot, MeshInfo>();
+
+export interface MeshInfo {
+  /** The parsed mesh config, {} when the ConfigMap is absent or unreadable. */
+  readonly config: MeshConfig;
+  /** Whether the `istio` ConfigMap was found (revisioned ones: `istio-<rev>`). */
+  readonly found: boolean;
+  readonly parseError?: string;
+}
+
+/** The mesh config of a context: ConfigMap `istio` (or `istio-<rev>`) in the Istio namespace, key `mesh`. */
+export function meshInfo(ctx: ContextSnapshot): MeshInfo {
+  const hit = cache.get(ctx);
+  if (hit) return hit;
+  const cms = ctx.index.byNamespace('ConfigMap', ctx.istioNamespace);
+  const cm = cms.find((c) => c.metadata.name === 'istio') ?? cms.find((c) => c.metadata.name.startsWith('istio-') && c.data?.mesh !== undefined);
+  let info: MeshInfo = {config: {}, found: !!cm};
+  if (cm?.data?.mesh) {
+    try {
+      info = {config: (parse(cm.data.mesh) ?? {}) as MeshConfig, found: true};
+    } catch (e) {
+      info = {config: {}, found: true, parseError: (e as Error).message};
+    }
+  }
+  cache.set(ctx, info);
+  return info;
+}
+
+export function meshConfig(ctx: ContextSnapshot): MeshConfig {
+  return meshInfo(ctx).config;
+}
+
+/**
+ * Is a Service global (ambient multicluster)? The mesh's serviceScopeConfigs decide; when the
+ * mesh config does not say, the ambient profile's default (istio.io/global=true) is assumed.
+ */
+export function isGlobalService(ctx: ContextSnapshot, svc: KubeObject): boolean {
+  const scopes = meshConfig(ctx).serviceScopeConfigs;
+  const labels = svc.metadata.labels ?? {};
+  if (!scopes || scopes.length === 0) {
+    return (ISTIO.defaultGlobalSelector.values as readonly string[]).includes(labels[ISTIO.defaultGlobalSelector.key] ?? '\u0000');
+  }
+  const ns = ctx.index.namespace(svc.metadata.namespace ?? '');
+  let global = false;
+  for (const s of scopes) {
+    if (!matchesLabelSelector(s.namespaceSelector, ns?.metadata.labels)) continue;
+    if (!matchesLabelSelector(s.servicesSelector, labels)) continue;
+    global = s.scope === 'GLOBAL';
+  }
+  return global;
+}
+
+/** The label (key=value) that makes a service global in this context, for remediation text. */
+export function globalLabel(ctx: ContextSnapshot): {key: string; value: string} {
+  for (const s of meshConfig(ctx).serviceScopeConfigs ?? []) {
+    if (s.scope !== 'GLOBAL') continue;
+    const ml = Object.entries(s.servicesSelector?.matchLabels ?? {})[0];
+    if (ml) return {key: ml[0], value: ml[1]};
+    const me = s.servicesSelector?.matchExpressions?.find((e) => e.operator === 'In' && e.values?.length);
+    if (me) return {key: me.key, value: me.values![0]!};
+  }
+  return {key: ISTIO.defaultGlobalSelector.key, value: ISTIO.defaultGlobalSelector.values[0]};
+}

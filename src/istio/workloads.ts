@@ -1,0 +1,182 @@
+import type {ContextSnapshot, Snapshot} from '../model/snapshot.js';
+import type {KubeObject} from '../model/types.js';
+import {LABEL} from './constants.js';
+import {selectsLabels} from './selectors.js';
+import type {ServiceEntrySpec, WorkloadEntrySpec} from './types.js';
+
+export interface ServicePort {
+  readonly port: number;
+  readonly name?: string;
+  readonly protocol?: string;
+  readonly appProtocol?: string;
+  readonly targetPort?: number | string;
+}
+
+export function servicePorts(svc: KubeObject): ServicePort[] {
+  return ((svc.spec?.ports ?? []) as ServicePort[]).filter((p) => typeof p.port === 'number');
+}
+
+/** Running, not-terminating pods the Service's selector selects (the Service's endpoints). */
+export function podsOfService(ctx: ContextSnapshot, svc: KubeObject): KubeObject[] {
+  const selector = svc.spec?.selector as Record<string, string> | undefined;
+  if (!selector || Object.keys(selector).length === 0) return [];
+  return ctx.index.byNamespace('Pod', svc.metadata.namespace ?? '').filter((p) => isLivePod(p) && selectsLabels(selector, p.metadata.labels));
+}
+
+export function isLivePod(p: KubeObject): boolean {
+  const phase = p.status?.phase as string | undefined;
+  return !p.metadata.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed';
+}
+
+/** WorkloadEntries in the Service's namespace that its selector selects. */
+export function workloadEntriesOfService(ctx: ContextSnapshot, svc: KubeObject): KubeObject[] {
+  const selector = svc.spec?.selector as Record<string, string> | undefined;
+  if (!selector || Object.keys(selector).length === 0) return [];
+  return ctx.index.byNamespace('WorkloadEntry', svc.metadata.namespace ?? '').filter((we) => {
+    const spec = (we.spec ?? {}) as WorkloadEntrySpec;
+    return selectsLabels(selector, {...(we.metadata.labels ?? {}), ...(spec.labels ?? {})});
+  });
+}
+
+/** WorkloadEntries a ServiceEntry's workloadSelector selects (same namespace). */
+export function workloadEntriesOfServiceEntry(ctx: ContextSnapshot, se: KubeObject): KubeObject[] {
+  const sel = ((se.spec ?? {}) as ServiceEntrySpec).workloadSelector?.labels;
+  if (!sel) return [];
+  return ctx.index.byNamespace('WorkloadEntry', se.metadata.namespace ?? '').filter((we) => {
+    const spec = (we.spec ?? {}) as WorkloadEntrySpec;
+    return selectsLabels(sel, {...(we.metadata.labels ?? {}), ...(spec.labels ?? {})});
+  });
+}
+
+export function isIp(s: string | undefined): boolean {
+  if (!s) return false;
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(s)) return s.split('.').every((o) => Number(o) <= 255);
+  return s.includes(':') && /^[0-9a-fA-F:.]+$/.test(s);
+}
+
+/** Namespace enrolled in ambient (istio.io/dataplane-mode=ambient), pod-level override honoured. */
+export function isAmbientNamespace(ctx: ContextSnapshot, ns: string): boolean {
+  return ctx.index.namespace(ns)?.metadata.labels?.[LABEL.dataplaneMode] === 'ambient';
+}
+
+export function isAmbientPod(ctx: ContextSnapshot, pod: KubeObject): boolean {
+  const mode = pod.metadata.labels?.[LABEL.dataplaneMode];
+  if (mode === 'none') return false;
+  if (mode === 'ambient') return true;
+  return isAmbientNamespace(ctx, pod.metadata.namespace ?? '') && !hasSidecar(pod);
+}
+
+/** An ambient Service: its namespace (or the Service itself) is enrolled in ambient. */
+export function isAmbientService(ctx: ContextSnapshot, svc: KubeObject): boolean {
+  return svc.metadata.labels?.[LABEL.dataplaneMode] === 'ambient' || isAmbientNamespace(ctx, svc.metadata.namespace ?? '');
+}
+
+export function hasSidecar(pod: KubeObject): boolean {
+  const containers = [...((pod.spec?.containers ?? []) as {name: string}[]), ...((pod.spec?.initContainers ?? []) as {name: string}[])];
+  return containers.some((c) => c.name === 'istio-proxy');
+}
+
+/** Sidecar injection enabled for a namespace (istio-injection=enabled or istio.io/rev). */
+export function namespaceInjected(ctx: ContextSnapshot, ns: string): boolean {
+  const l = ctx.index.namespace(ns)?.metadata.labels ?? {};
+  if (l[LABEL.injection] === 'disabled') return false;
+  return l[LABEL.injection] === 'enabled' || !!l[LABEL.rev];
+}
+
+export interface WaypointBinding {
+  readonly name: string;
+  readonly namespace: string;
+  /** Where the binding came from. */
+  readonly via: 'service' | 'namespace';
+}
+
+/**
+ * The waypoint a Service is bound to: Service label istio.io/use-waypoint, else the namespace's;
+ * istio.io/use-waypoint-namespace names another namespace; the value `none` opts out.
+ */
+export function waypointOf(ctx: ContextSnapshot, svc: KubeObject): WaypointBinding | undefined {
+  const ns = svc.metadata.namespace ?? '';
+  const sl = svc.metadata.labels ?? {};
+  const nsl = ctx.index.namespace(ns)?.metadata.labels ?? {};
+  let via: 'service' | 'namespace';
+  let name: string | undefined;
+  let wpNs: string | undefined;
+  if (sl[LABEL.useWaypoint] !== undefined) {
+    via = 'service';
+    name = sl[LABEL.useWaypoint];
+    wpNs = sl[LABEL.useWaypointNamespace];
+  } else if (nsl[LABEL.useWaypoint] !== undefined) {
+    via = 'namespace';
+    name = nsl[LABEL.useWaypoint];
+    wpNs = nsl[LABEL.useWaypointNamespace];
+  } else return undefined;
+  if (!name || name === 'none') return undefined;
+  return {name, namespace: wpNs || ns, via};
+}
+
+/** Tetrate Service Bridge manages this cluster (ControlPlane CR, or xcp.tetrate.io marks). */
+export function isTetrate(ctx: ContextSnapshot): boolean {
+  if (ctx.objects.ControlPlane.length > 0) return true;
+  const marked = (o: KubeObject): boolean =>
+    Object.keys(o.metadata.labels ?? {}).some((k) => k.startsWith('xcp.tetrate.io/')) ||
+    Object.keys(o.metadata.annotations ?? {}).some((k) => k.startsWith('xcp.tetrate.io/'));
+  return ctx.objects.WorkloadEntry.some(marked) || ctx.objects.ServiceEntry.some(marked) || ctx.objects.DestinationRule.some(marked);
+}
+
+export interface IstioVersion {
+  readonly major: number;
+  readonly minor: number;
+  readonly raw: string;
+}
+
+/** The Istio version from the istiod Deployment's image tag, when it can be read. */
+export function istioVersion(ctx: ContextSnapshot): IstioVersion | undefined {
+  const deps = ctx.index.byNamespace('Deployment', ctx.istioNamespace).filter((d) => d.metadata.name === 'istiod' || d.metadata.name.startsWith('istiod-'));
+  for (const d of deps) {
+    for (const c of (d.spec?.template?.spec?.containers ?? []) as {image?: string}[]) {
+      const tag = c.image?.split('@')[0]?.split(':').pop();
+      const m = tag?.match(/^v?(\d+)\.(\d+)/);
+      if (m) return {major: Number(m[1]), minor: Number(m[2]), raw: tag!};
+    }
+  }
+  return undefined;
+}
+
+/** The cluster ID istiod uses: its CLUSTER_ID env, else undefined. */
+export function clusterId(ctx: ContextSnapshot): string | undefined {
+  for (const d of ctx.index.byNamespace('Deployment', ctx.istioNamespace)) {
+    if (!(d.metadata.name === 'istiod' || d.metadata.name.startsWith('istiod-'))) continue;
+    for (const c of (d.spec?.template?.spec?.containers ?? []) as {env?: {name: string; value?: string}[]}[]) {
+      const v = c.env?.find((e) => e.name === 'CLUSTER_ID')?.value;
+      if (v) return v;
+    }
+  }
+  return undefined;
+}
+
+/** The network of a context: topology.istio.io/network on the Istio namespace. */
+export function contextNetwork(ctx: ContextSnapshot): string | undefined {
+  return ctx.index.namespace(ctx.istioNamespace)?.metadata.labels?.[LABEL.network];
+}
+
+/**
+ * Client pods of a service (PRODUCT.md §5 "client locality"): pods in the service's own namespace
+ * and in the `--client-namespace` namespaces, plus `--from` pods. Pods of the service itself are
+ * included (they call each other) only when nothing else is found.
+ */
+export function clientPods(snapshot: Snapshot, ctx: ContextSnapshot, svc: KubeObject): KubeObject[] {
+  const nss = new Set([svc.metadata.namespace ?? '', ...snapshot.clientNamespaces]);
+  const out: KubeObject[] = [];
+  for (const ns of nss) for (const p of ctx.index.byNamespace('Pod', ns)) if (isLivePod(p)) out.push(p);
+  for (const f of snapshot.fromPods) {
+    if (f.context && f.context !== ctx.name) continue;
+    const p = ctx.index.get('Pod', f.namespace, f.name);
+    if (p && !out.includes(p)) out.push(p);
+  }
+  return out;
+}
+
+/** Pods of a waypoint (Gateway) in a context: label gateway.networking.k8s.io/gateway-name. */
+export function waypointPods(ctx: ContextSnapshot, name: string, namespace: string): KubeObject[] {
+  return ctx.index.byNamespace('Pod', namespace).filter((p) => p.metadata.labels?.[LABEL.gatewayName] === name && isLivePod(p));
+}
