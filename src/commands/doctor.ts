@@ -1,0 +1,79 @@
+import {Flags} from '@oclif/core';
+import {BaseCommand} from '../cli/base.js';
+import {commonFlags, parseDuration} from '../cli/flags.js';
+import {startProgress} from '../cli/progress.js';
+import {CHECKS} from '../checks/index.js';
+import {exitCodeFor, runChecks, summarize, type FailOn} from '../checks/run.js';
+import type {Report} from '../model/types.js';
+import {renderReport, type OutputFormat} from '../render/doctor.js';
+import {styleFor} from '../render/text.js';
+import {loadSnapshot} from '../sources/index.js';
+import {UserError} from '../sources/errors.js';
+
+export default class Doctor extends BaseCommand {
+  static override summary = 'Find why Istio locality failover will not happen, or why traffic crosses zones';
+  static override description = `Reads one or more clusters (or a bundle), runs every check of the catalogue and prints each problem
+with why it matters and an exact remediation. Exit code: 0 nothing at or above --fail-on, 1 findings at
+or above it, 2 usage or input error, 3 a cluster could not be read. Never writes to a cluster.`;
+  static override examples = [
+    '<%= config.bin %> doctor --context cluster1 --context cluster2',
+    '<%= config.bin %> doctor --bundle ./bundle -o json',
+    '<%= config.bin %> doctor -n sample --fail-on warning',
+  ];
+
+  static override flags = {
+    ...commonFlags,
+    'fail-on': Flags.string({description: 'exit 1 when a finding is at or above this severity', options: ['none', 'info', 'warning', 'error'], default: 'error'}),
+    'client-namespace': Flags.string({description: 'namespace whose pods are clients of the services checked (repeatable)', multiple: true}),
+    from: Flags.string({description: 'a client pod (NAMESPACE/POD or POD with -n), counted as a client of every service (repeatable)', multiple: true}),
+    check: Flags.string({description: 'run only these checks (code, repeatable)', multiple: true}),
+  };
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Doctor);
+    const timeout = parseDuration(flags['request-timeout']);
+    const namespaces = flags.namespace ?? [];
+    const fromPods = (flags.from ?? []).map((f) => {
+      const [a, b] = f.includes('/') ? f.split('/', 2) : [namespaces[0] ?? 'default', f];
+      if (!a || !b) throw new UserError(`--from ${f}: expected NAMESPACE/POD`);
+      return {namespace: a, name: b};
+    });
+    for (const c of flags.check ?? []) {
+      if (!CHECKS.some((k) => k.meta.code === c.toUpperCase())) throw new UserError(`--check ${c}: no such check (see \`kubectl failover checks\`)`);
+    }
+    const progress = await startProgress('reading ' + (flags.bundle ? `bundle ${flags.bundle}` : 'clusters'));
+    let loaded;
+    try {
+      loaded = await loadSnapshot({
+        bundle: flags.bundle,
+        kubeconfig: flags.kubeconfig,
+        contexts: flags.context ?? [],
+        requestTimeoutMs: timeout,
+        istioNamespace: flags['istio-namespace'],
+        clientNamespaces: flags['client-namespace'] ?? [],
+        fromPods,
+        onProgress: (m) => progress.text(m),
+      });
+    } finally {
+      progress.stop();
+    }
+    try {
+      let report = runChecks(loaded.snapshot, CHECKS, {only: (flags.check ?? []).map((c) => c.toUpperCase())});
+      if (namespaces.length && !flags['all-namespaces']) report = filterNamespaces(report, namespaces);
+      for (const n of report.notes) process.stderr.write(`note: ${n}\n`);
+      const format = flags.output as OutputFormat;
+      process.stdout.write(renderReport(report, format, {width: process.stdout.columns || 100, style: styleFor(process.stdout)}));
+      // A context that could not be read at all: the report is partial, and says so (exit 3 unless findings already fail).
+      const code = exitCodeFor(report, flags['fail-on'] as FailOn);
+      if (loaded.unreachable.length && code === 0) this.exit(3);
+      if (code) this.exit(code);
+    } finally {
+      await loaded.cleanup();
+    }
+  }
+}
+
+function filterNamespaces(report: Report, namespaces: readonly string[]): Report {
+  const findings = report.findings.filter((f) => f.object.namespace === undefined || namespaces.includes(f.object.namespace));
+  return {...report, findings, summary: summarize(findings)};
+}
