@@ -17,7 +17,8 @@ export interface BundleMeta {
   kind?: string;
   createdAt?: string;
   tool?: {name?: string; version?: string};
-  contexts?: {name: string; istioNamespace?: string; unread?: UnreadKind[]; notInstalled?: KindKey[]}[];
+  /** `folder` is the context's folder when its name is not a safe folder name (e.g. EKS ARNs). */
+  contexts?: {name: string; folder?: string; istioNamespace?: string; unread?: UnreadKind[]; notInstalled?: KindKey[]}[];
   notes?: string[];
 }
 
@@ -129,7 +130,8 @@ export async function loadBundle(bundlePath: string, opts: {istioNamespace?: str
     for (const d of dirs) {
       const files: string[] = [];
       await walk(path.join(root, d), 1, files, counter);
-      groups.push({context: d, files, root: path.join(root, d)});
+      const named = meta?.contexts?.find((c) => (c.folder ?? c.name) === d)?.name ?? d;
+      groups.push({context: named, files, root: path.join(root, d)});
     }
   }
   return loadFiles(groups, meta, opts, cleanup);
