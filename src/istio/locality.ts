@@ -53,7 +53,8 @@ export function podLocality(ctx: ContextSnapshot, pod: KubeObject, opts: {ambien
     const override = labels[LABEL.locality] ?? labels[LABEL.legacyLocality];
     if (override) return parseLocality(sanitizeLocalityLabel(override));
   }
-  return nodeLocality(ctx.index.node(pod.spec?.nodeName), opts);
+  const {region, zone, subZone} = nodeLocality(ctx.index.node(pod.spec?.nodeName), opts);
+  return {region, zone, subZone};
 }
 
 /** True when the pod's locality comes from its own label rather than its node. */
@@ -64,9 +65,9 @@ export function podHasLocalityLabel(pod: KubeObject): boolean {
 
 /** WorkloadEntry locality: spec.locality, else the locality label, sanitized. */
 export function workloadEntryLocality(we: KubeObject): Locality {
-  const spec = (we.spec ?? {}) as {locality?: string};
+  const spec = (we.spec ?? {}) as {locality?: string; labels?: Record<string, string>};
   if (spec.locality) return parseLocality(spec.locality);
-  const l = we.metadata.labels ?? {};
+  const l = {...(spec.labels ?? {}), ...(we.metadata.labels ?? {})};
   const v = l[LABEL.locality] ?? l[LABEL.legacyLocality];
   return v ? parseLocality(sanitizeLocalityLabel(v)) : NO_LOCALITY;
 }

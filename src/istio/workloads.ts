@@ -28,24 +28,27 @@ export function isLivePod(p: KubeObject): boolean {
   return !p.metadata.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed';
 }
 
+/**
+ * A WorkloadEntry's labels as Istio sees them: spec.labels merged with metadata.labels, metadata
+ * taking precedence (serviceentry/conversion.go ConvertWorkloadEntry: "we will merge labels from
+ * metadata with spec, with precedence to the metadata").
+ */
+export function workloadEntryLabels(we: KubeObject): Record<string, string> {
+  return {...(((we.spec ?? {}) as WorkloadEntrySpec).labels ?? {}), ...(we.metadata.labels ?? {})};
+}
+
 /** WorkloadEntries in the Service's namespace that its selector selects. */
 export function workloadEntriesOfService(ctx: ContextSnapshot, svc: KubeObject): KubeObject[] {
   const selector = svc.spec?.selector as Record<string, string> | undefined;
   if (!selector || Object.keys(selector).length === 0) return [];
-  return ctx.index.byNamespace('WorkloadEntry', svc.metadata.namespace ?? '').filter((we) => {
-    const spec = (we.spec ?? {}) as WorkloadEntrySpec;
-    return selectsLabels(selector, {...(we.metadata.labels ?? {}), ...(spec.labels ?? {})});
-  });
+  return ctx.index.byNamespace('WorkloadEntry', svc.metadata.namespace ?? '').filter((we) => selectsLabels(selector, workloadEntryLabels(we)));
 }
 
 /** WorkloadEntries a ServiceEntry's workloadSelector selects (same namespace). */
 export function workloadEntriesOfServiceEntry(ctx: ContextSnapshot, se: KubeObject): KubeObject[] {
   const sel = ((se.spec ?? {}) as ServiceEntrySpec).workloadSelector?.labels;
   if (!sel) return [];
-  return ctx.index.byNamespace('WorkloadEntry', se.metadata.namespace ?? '').filter((we) => {
-    const spec = (we.spec ?? {}) as WorkloadEntrySpec;
-    return selectsLabels(sel, {...(we.metadata.labels ?? {}), ...(spec.labels ?? {})});
-  });
+  return ctx.index.byNamespace('WorkloadEntry', se.metadata.namespace ?? '').filter((we) => selectsLabels(sel, workloadEntryLabels(we)));
 }
 
 export function isIp(s: string | undefined): boolean {
