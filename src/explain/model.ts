@@ -129,7 +129,13 @@ export function explain(input: ExplainInput): Explanation {
     localitySource = 'config_dump';
     proxy = proxy ? {...proxy, locality: proxyLocality} : {locality: proxyLocality, labels: augmentLabels({}, {locality: proxyLocality}), cluster: input.proxy.context ?? ''};
   }
-  if (isEmptyLocality(proxyLocality)) notes.push("the proxy's own locality is unknown or empty: Istio then gives every endpoint the same priority (no locality preference, no failover)");
+  if (isEmptyLocality(proxyLocality)) {
+    notes.push(
+      proxyPod || input.proxy.bootstrapLocality
+        ? "the proxy's own locality is empty: Istio then gives every endpoint the same priority (no locality preference, no failover); label the node with topology.kubernetes.io/region and zone and restart the pod"
+        : "the proxy's own locality is not known here (give --config-dump, or read from a pod): reasons are relative to an unknown locality",
+    );
+  }
 
   // The effective policy and where each part came from.
   const policy = resolvePolicy(input, ctx, found?.svc, found?.se, notes);
@@ -237,8 +243,9 @@ function resolvePolicy(input: ExplainInput, ctx: ContextSnapshot | undefined, sv
     return {
       known: false,
       explanation: {
+        configurationRead: false,
         ...(cdOd ? {outlierDetection: {value: cdOd, source: 'config_dump'}} : {}),
-        failoverApplied: {value: applied, source: cdOd ? 'config_dump' : 'envoy-priorities'},
+        failoverApplied: {value: applied, source: cdOd ? 'outlier_detection in config_dump' : input.cluster.hosts.some((h) => h.priority > 0) ? 'Envoy has priorities above 0' : applied ? 'outlier detection seen in /clusters' : 'no sign of outlier detection in /clusters'},
         maxEjectionPercent: {value: mep, source: cdOd?.max_ejection_percent !== undefined ? 'config_dump' : 'envoy-default'},
         panicThreshold: {value: cdPanic ?? (applied ? 0 : ENVOY.panicThreshold), source: cdPanic !== undefined ? 'config_dump' : 'inferred'},
       },
@@ -259,6 +266,7 @@ function resolvePolicy(input: ExplainInput, ctx: ContextSnapshot | undefined, sv
     known: true,
     ...(loc.setting ? {setting: loc.setting} : {}),
     explanation: {
+      configurationRead: true,
       ...(dr ? {destinationRule: {namespace: dr.metadata.namespace!, name: dr.metadata.name, context: ctx.name}} : {}),
       outlierDetection: {value: od ?? null, source: od ? drSource : 'none'},
       localityLbSetting: {value: (loc.setting as Record<string, unknown> | undefined) ?? null, source: loc.source === 'destination-rule' ? drSource : loc.source},
@@ -372,7 +380,8 @@ function verdictOf(priorities: readonly PrioritySummary[], endpoints: readonly E
     if (!policy.failoverApplied.value && locs.length > 1) {
       return `No locality preference: every endpoint is priority 0 (${policy.failoverApplied.source}), so traffic is spread over ${locs.length} localities (${locs.join(', ')}) and there is no failover order.`;
     }
-    return `All traffic goes to priority 0 (${locs.join(', ')}); there is no lower priority to fail over to.`;
+    const where = locs.length === 1 && locs[0] === '(none)' ? `${priorities[0]!.hosts} host(s) without locality` : locs.join(', ');
+    return `All traffic goes to priority 0 (${where}); there is no lower priority to fail over to.`;
   }
   const first = whatIf[0];
   const ejected = endpoints.filter((e) => e.outlier === 'ejected').length;

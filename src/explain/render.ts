@@ -8,7 +8,8 @@ import type {Explanation} from './types.js';
 function policyLines(e: Explanation): string[] {
   const p = e.policy;
   const out: string[] = [];
-  if (p.destinationRule) out.push(`DestinationRule ${p.destinationRule.namespace}/${p.destinationRule.name} [${p.destinationRule.context}]`);
+  if (!p.configurationRead) out.push('Istio configuration not read (a dump alone): policy inferred from Envoy');
+  else if (p.destinationRule) out.push(`DestinationRule ${p.destinationRule.namespace}/${p.destinationRule.name} [${p.destinationRule.context}]`);
   else out.push('no DestinationRule applies');
   if (p.outlierDetection) out.push(`outlierDetection: ${p.outlierDetection.value ? JSON.stringify(p.outlierDetection.value) : 'none'} (${p.outlierDetection.source})`);
   if (p.localityLbSetting) out.push(`localityLbSetting: ${p.localityLbSetting.value ? JSON.stringify(p.localityLbSetting.value) : 'off'} (${p.localityLbSetting.source})`);
@@ -30,18 +31,25 @@ export function renderExplainTable(e: Explanation, opts: {width?: number; style?
   const out: string[] = [];
   const proxy = e.proxy;
   out.push(`${s.bold('Service')}  ${sanitize(e.service)}:${e.port}  ${s.dim(`(Envoy cluster ${sanitize(e.cluster)})`)}`);
-  const where = proxy.pod ? `${proxy.namespace}/${proxy.pod}${proxy.context ? ` [${proxy.context}]` : ''}` : 'from a file';
-  out.push(`${s.bold('Proxy')}    ${proxy.kind} ${sanitize(where)} in ${formatLocality(proxy.locality) || '(unknown locality)'} ${s.dim(`(locality from ${proxy.localitySource}${proxy.via ? `; read via ${sanitize(proxy.via)}` : ''})`)}`);
+  const where = proxy.pod ? `${proxy.kind} ${proxy.namespace}/${proxy.pod}${proxy.context ? ` [${proxy.context}]` : ''}` : 'a proxy read from a file';
+  const loc = formatLocality(proxy.locality);
+  out.push(`${s.bold('Proxy')}    ${sanitize(where)}, locality ${loc ? `${loc} ${s.dim(`(from ${proxy.localitySource})`)}` : 'unknown'}`);
+  if (proxy.via) out.push(s.dim(`         read via ${sanitize(proxy.via)}`));
   out.push(s.bold('Policy'));
   for (const l of policyLines(e)) out.push(wrap(sanitize(l), width, '  '));
   out.push('');
-  const reasonWidth = Math.max(20, width - 82);
+  const fit = (vals: string[], min: number, max: number): number => Math.min(max, Math.max(min, ...vals.map((v) => v.length + 2)));
+  const cAddr = fit(e.endpoints.map((x) => x.address), 10, 26);
+  const cPod = fit(e.endpoints.map((x) => (x.pod ? `${x.context}/${x.pod.split('/')[1]}` : x.hostname ?? '-')), 13, 28);
+  const cLoc = fit(e.endpoints.map((x) => formatLocality(x.locality) || '-'), 10, 30);
+  const fixed = cAddr + cPod + cLoc + 6 + 11 + 9 + 11 + 8;
+  const reasonWidth = Math.max(24, width - fixed);
   const t = new Table({
     head: ['ENDPOINT', 'CONTEXT/POD', 'LOCALITY', 'PRIO', 'HEALTH', 'OUTLIER', 'RQ OK/ERR', 'WHY THIS PRIORITY'],
     style: {head: [], border: [], compact: true},
     chars: {top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: ' '},
     wordWrap: true,
-    colWidths: [22, 18, 16, 5, 10, 8, 10, reasonWidth],
+    colWidths: [cAddr, cPod, cLoc, 6, 11, 9, 11, reasonWidth],
   });
   for (const ep of e.endpoints) {
     const prio = ep.expectedPriority !== undefined && ep.expectedPriority !== ep.priority ? `${ep.priority}≠${ep.expectedPriority}` : String(ep.priority);
@@ -72,7 +80,7 @@ export function renderExplainMarkdown(e: Explanation): string {
   const out: string[] = [`# kubectl failover explain ${md(e.service)}:${e.port}`, ''];
   out.push(`**Verdict:** ${md(e.verdict)}`, '');
   out.push(`- Envoy cluster: \`${sanitize(e.cluster)}\``);
-  out.push(`- Proxy: ${e.proxy.kind} ${md(e.proxy.pod ? `${e.proxy.namespace}/${e.proxy.pod}` : 'file')}${e.proxy.context ? ` in context \`${sanitize(e.proxy.context)}\`` : ''}, locality \`${formatLocality(e.proxy.locality) || 'unknown'}\` (from ${e.proxy.localitySource})`);
+  out.push(`- Proxy: ${e.proxy.pod ? `${e.proxy.kind} ${md(`${e.proxy.namespace}/${e.proxy.pod}`)}` : 'read from a file'}${e.proxy.context ? ` in context \`${sanitize(e.proxy.context)}\`` : ''}, locality \`${formatLocality(e.proxy.locality) || 'unknown'}\` (from ${e.proxy.localitySource})`);
   for (const l of policyLines(e)) out.push(`- ${md(l)}`);
   out.push('', '## Endpoints', '', '| endpoint | context/pod | locality | priority | health | outlier | rq ok/err | why this priority |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const ep of e.endpoints) {

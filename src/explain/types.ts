@@ -32,6 +32,8 @@ export interface Sourced<T> {
 }
 
 export interface PolicyExplanation {
+  /** Whether the Istio objects were read (live or bundle); from a dump alone, only Envoy's view is known. */
+  configurationRead: boolean;
   destinationRule?: {namespace: string; name: string; context: string};
   outlierDetection?: Sourced<Record<string, unknown> | null>;
   localityLbSetting?: Sourced<Record<string, unknown> | null>;
