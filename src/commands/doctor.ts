@@ -52,13 +52,15 @@ or above it, 2 usage or input error, 3 a cluster could not be read. Never writes
         istioNamespace: flags['istio-namespace'],
         clientNamespaces: flags['client-namespace'] ?? [],
         fromPods,
+        fetchEnvoy: true,
         onProgress: (m) => progress.text(m),
       });
     } finally {
       progress.stop();
     }
     try {
-      let report = runChecks(loaded.snapshot, CHECKS, {only: (flags.check ?? []).map((c) => c.toUpperCase())});
+      const includeLive = loaded.snapshot.contexts.some((c) => c.proxies.length > 0);
+      let report = runChecks(loaded.snapshot, CHECKS, {only: (flags.check ?? []).map((c) => c.toUpperCase()), includeLive});
       if (namespaces.length && !flags['all-namespaces']) report = filterNamespaces(report, namespaces);
       for (const n of report.notes) process.stderr.write(`note: ${n}\n`);
       const format = flags.output as OutputFormat;

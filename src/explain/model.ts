@@ -66,8 +66,13 @@ interface PodRef {
 }
 
 /** Pods by IP across every context (endpoints are pod IPs; the same IP in two clusters is ambiguous and skipped). */
+const podsByIpCache = new WeakMap<Snapshot, Map<string, PodRef | null>>();
+
 function podsByIp(snapshot: Snapshot | undefined): Map<string, PodRef | null> {
+  const hit = snapshot && podsByIpCache.get(snapshot);
+  if (hit) return hit;
   const m = new Map<string, PodRef | null>();
+  if (snapshot) podsByIpCache.set(snapshot, m);
   for (const ctx of snapshot?.contexts ?? []) {
     for (const pod of ctx.objects.Pod) {
       const ips = new Set<string>([pod.status?.podIP, ...((pod.status?.podIPs ?? []) as {ip: string}[]).map((p) => p.ip)].filter(Boolean));

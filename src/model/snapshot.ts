@@ -9,6 +9,20 @@ export interface EnvoyDumpRef {
   readonly configDump?: {readonly path?: string; readonly text?: string};
 }
 
+/**
+ * One proxy's Envoy state, parsed (live `doctor --from`, or a bundle's envoy/ dumps). Only the
+ * clusters of services are kept. Types come from src/envoy (imported as types only: no I/O here).
+ */
+export interface ProxyState {
+  readonly namespace: string;
+  readonly pod: string;
+  readonly clusters: readonly import('../envoy/types.js').EnvoyCluster[];
+  readonly node?: import('../envoy/config-dump.js').ProxyNode;
+  readonly clusterConfigs?: readonly import('../envoy/config-dump.js').ClusterConfig[];
+  /** Where it was read from (file path, port-forward). */
+  readonly source: string;
+}
+
 /** Why a kind could not be read in a context. */
 export interface UnreadKind {
   readonly kind: KindKey;
@@ -27,6 +41,8 @@ export interface ContextSnapshot {
   /** Kinds whose API (CRD) is not installed: read as empty. */
   readonly notInstalled: ReadonlySet<KindKey>;
   readonly envoy: readonly EnvoyDumpRef[];
+  /** Parsed Envoy state of proxies in this context; the live checks (FO6xx) read it. */
+  readonly proxies: readonly ProxyState[];
   readonly index: ContextIndex;
 }
 
@@ -83,6 +99,7 @@ export interface ContextInput {
   readonly unread?: readonly UnreadKind[];
   readonly notInstalled?: readonly KindKey[];
   readonly envoy?: readonly EnvoyDumpRef[];
+  readonly proxies?: readonly ProxyState[];
 }
 
 function deepFreeze<T>(o: T): T {
@@ -110,6 +127,7 @@ export function buildContext(input: ContextInput): ContextSnapshot {
     unread: new Map((input.unread ?? []).map((u) => [u.kind, u])),
     notInstalled: new Set(input.notInstalled ?? []),
     envoy: Object.freeze([...(input.envoy ?? [])]),
+    proxies: Object.freeze([...(input.proxies ?? [])]),
     index: buildIndex(objects),
   });
 }

@@ -60,3 +60,8 @@ export function labelRemediation(summary: string, context: string, ref: ObjectRe
   const body = {metadata: {labels: Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, v ?? null]))}};
   return {summary, commands: [labelCommand(context, ref, labels)], patch: {type: 'merge', body}};
 }
+
+/** `kubectl failover …` (plugin flags go after the plugin name: kubectl passes them through). */
+export function failoverCommand(context: string, namespace: string | undefined, ...args: string[]): string {
+  return command(['kubectl', 'failover', ...args, '--context', context, ...(namespace ? ['-n', namespace] : [])]);
+}

@@ -1,4 +1,4 @@
-import {buildContext, buildSnapshot, type Snapshot} from '../model/snapshot.js';
+import {buildContext, buildSnapshot, type ContextInput, type Snapshot} from '../model/snapshot.js';
 import {loadBundle} from './bundle.js';
 import {UserError} from './errors.js';
 
@@ -11,6 +11,8 @@ export interface SourceOptions {
   readonly clientNamespaces?: readonly string[];
   readonly fromPods?: Snapshot['fromPods'];
   readonly onProgress?: (msg: string) => void;
+  /** Read the Envoy admin of the `fromPods` (doctor --from) for the live checks. */
+  readonly fetchEnvoy?: boolean;
 }
 
 export interface LoadedSnapshot {
@@ -30,7 +32,12 @@ export async function loadSnapshot(opts: SourceOptions): Promise<LoadedSnapshot>
       for (const c of opts.contexts) if (!known.includes(c)) throw new UserError(`context "${c}" is not in the bundle (it has: ${known.join(', ')})`);
       inputs = inputs.filter((c) => opts.contexts.includes(c.name));
     }
-    return {snapshot: buildSnapshot(inputs.map(buildContext), {...snapOpts, notes: b.notes}), unreachable: [], cleanup: b.cleanup};
+    const notes = [...b.notes];
+    if (inputs.some((c) => c.envoy?.length)) {
+      const {withProxyStates} = await import('./envoy-state.js');
+      inputs = await withProxyStates(inputs, notes);
+    }
+    return {snapshot: buildSnapshot(inputs.map(buildContext), {...snapOpts, notes}), unreachable: [], cleanup: b.cleanup};
   }
   const {readLive} = await import('./kube.js');
   const live = await readLive({kubeconfig: opts.kubeconfig, contexts: opts.contexts, requestTimeoutMs: opts.requestTimeoutMs, istioNamespace: opts.istioNamespace, onProgress: opts.onProgress});
@@ -38,5 +45,41 @@ export async function loadSnapshot(opts: SourceOptions): Promise<LoadedSnapshot>
     const u = live.unreachable[0];
     throw new UserError(u ? `cannot read context ${u.context}: ${u.reason}` : 'no context could be read', 3);
   }
-  return {snapshot: buildSnapshot(live.contexts.map(buildContext), {...snapOpts, notes: live.notes}), unreachable: live.unreachable, cleanup: async () => {}};
+  const notes = [...live.notes];
+  let inputs = live.contexts;
+  if (opts.fetchEnvoy && opts.fromPods?.length) inputs = await fetchProxyStates(opts, inputs, notes);
+  return {snapshot: buildSnapshot(inputs.map(buildContext), {...snapOpts, notes}), unreachable: live.unreachable, cleanup: async () => {}};
+}
+
+/** doctor --from POD: read each pod's Envoy admin (port-forward, exec fallback) into its context. */
+async function fetchProxyStates(opts: SourceOptions, inputs: ContextInput[], notes: string[]): Promise<ContextInput[]> {
+  const {resolveContexts, transportFor} = await import('./kube.js');
+  const {openAdmin, readAll} = await import('./envoy-admin.js');
+  const {isServiceCluster} = await import('./envoy-state.js');
+  const envoy = await import('../envoy/index.js');
+  const {kc} = await resolveContexts(opts.kubeconfig, inputs.map((c) => c.name));
+  const out = inputs.map((c) => ({...c, proxies: [...(c.proxies ?? [])]}));
+  for (const f of opts.fromPods ?? []) {
+    const ctx = out.find((c) => c.name === (f.context ?? out[0]!.name));
+    if (!ctx) continue;
+    try {
+      const t = await transportFor(kc, ctx.name, opts.requestTimeoutMs);
+      const a = await openAdmin({kind: 'pod', transport: t, namespace: f.namespace, pod: f.name}, 'clusters?format=json');
+      const dump = envoy.parseClustersJson(await readAll(a.stream), {cluster: isServiceCluster});
+      let node;
+      let clusterConfigs;
+      try {
+        const c = await openAdmin({kind: 'pod', transport: t, namespace: f.namespace, pod: f.name}, 'config_dump');
+        const cd = envoy.parseConfigDump(await readAll(c.stream), {cluster: isServiceCluster});
+        node = cd.node;
+        clusterConfigs = cd.clusters;
+      } catch {
+        /* config_dump is optional */
+      }
+      ctx.proxies.push({namespace: f.namespace, pod: f.name, clusters: dump.clusters, ...(node ? {node} : {}), ...(clusterConfigs ? {clusterConfigs} : {}), source: a.via});
+    } catch (e) {
+      notes.push(`Envoy admin of ${f.namespace}/${f.name} not read (live checks skipped for it): ${(e as Error).message}`);
+    }
+  }
+  return out;
 }

@@ -1,10 +1,11 @@
 import type {KindKey} from '../../src/model/kinds.js';
-import {buildContext, buildSnapshot, type Snapshot, type UnreadKind} from '../../src/model/snapshot.js';
+import {buildContext, buildSnapshot, type ProxyState, type Snapshot, type UnreadKind} from '../../src/model/snapshot.js';
 import type {KubeObject} from '../../src/model/types.js';
 import {parseManifests} from '../../src/sources/manifests.js';
 
 export interface ContextYaml {
   readonly yaml: string;
+  readonly proxies?: readonly ProxyState[];
   readonly istioNamespace?: string;
   readonly unread?: readonly UnreadKind[];
 }
@@ -20,7 +21,7 @@ export function snapshotFromYaml(
     if (parsed.problems.length) throw new Error(`test YAML for ${name}: ${parsed.problems.map((p) => `${p.line}: ${p.message}`).join('; ')}`);
     const objects: Partial<Record<KindKey, KubeObject[]>> = {};
     for (const {key, obj} of parsed.objects) (objects[key] ??= []).push(obj);
-    return buildContext({name, objects, ...(input.istioNamespace ? {istioNamespace: input.istioNamespace} : {}), ...(input.unread ? {unread: input.unread} : {})});
+    return buildContext({name, objects, ...(input.proxies ? {proxies: input.proxies} : {}), ...(input.istioNamespace ? {istioNamespace: input.istioNamespace} : {}), ...(input.unread ? {unread: input.unread} : {})});
   });
   return buildSnapshot(ctxs, opts);
 }
