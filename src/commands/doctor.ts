@@ -1,4 +1,7 @@
+import {readFile} from 'node:fs/promises';
 import {Flags} from '@oclif/core';
+import {parse as parseYaml} from 'yaml';
+import {applySuppressions, parseIgnore, parseSuppressionFile, type Suppression} from '../checks/suppress.js';
 import {BaseCommand} from '../cli/base.js';
 import {commonFlags, parseDuration} from '../cli/flags.js';
 import {startProgress} from '../cli/progress.js';
@@ -27,6 +30,8 @@ or above it, 2 usage or input error, 3 a cluster could not be read. Never writes
     'client-namespace': Flags.string({description: 'namespace whose pods are clients of the services checked (repeatable)', multiple: true}),
     from: Flags.string({description: 'a client pod (NAMESPACE/POD or POD with -n), counted as a client of every service (repeatable)', multiple: true}),
     check: Flags.string({description: 'run only these checks (code, repeatable)', multiple: true}),
+    ignore: Flags.string({description: 'suppress a known, accepted finding: CODE or CODE:NAMESPACE/NAME (globs allowed; repeatable)', multiple: true}),
+    config: Flags.string({description: 'a suppression file (YAML: ignore: [{code, object, context, reason}])'}),
   };
 
   async run(): Promise<void> {
@@ -41,6 +46,7 @@ or above it, 2 usage or input error, 3 a cluster could not be read. Never writes
     for (const c of flags.check ?? []) {
       if (!CHECKS.some((k) => k.meta.code === c.toUpperCase())) throw new UserError(`--check ${c}: no such check (see \`kubectl failover checks\`)`);
     }
+    const suppressions = await loadSuppressions(flags.ignore ?? [], flags.config);
     const progress = await startProgress('reading ' + (flags.bundle ? `bundle ${flags.bundle}` : 'clusters'));
     let loaded;
     try {
@@ -62,6 +68,7 @@ or above it, 2 usage or input error, 3 a cluster could not be read. Never writes
       const includeLive = loaded.snapshot.contexts.some((c) => c.proxies.length > 0);
       let report = runChecks(loaded.snapshot, CHECKS, {only: (flags.check ?? []).map((c) => c.toUpperCase()), includeLive});
       if (namespaces.length && !flags['all-namespaces']) report = filterNamespaces(report, namespaces);
+      report = applySuppressions(report, suppressions);
       for (const n of report.notes) process.stderr.write(`note: ${n}\n`);
       const format = flags.output as OutputFormat;
       process.stdout.write(renderReport(report, format, {width: process.stdout.columns || 100, style: styleFor(process.stdout)}));
@@ -73,6 +80,29 @@ or above it, 2 usage or input error, 3 a cluster could not be read. Never writes
       await loaded.cleanup();
     }
   }
+}
+
+async function loadSuppressions(ignores: readonly string[], config: string | undefined): Promise<Suppression[]> {
+  const rules: Suppression[] = [];
+  try {
+    for (const i of ignores) rules.push(parseIgnore(i));
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+  if (config) {
+    let text: string;
+    try {
+      text = await readFile(config, 'utf8');
+    } catch {
+      throw new UserError(`--config ${config}: cannot read the file`);
+    }
+    try {
+      rules.push(...parseSuppressionFile(parseYaml(text), config));
+    } catch (e) {
+      throw new UserError(`--config ${config}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  return rules;
 }
 
 function filterNamespaces(report: Report, namespaces: readonly string[]): Report {

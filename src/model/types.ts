@@ -74,6 +74,8 @@ export interface Report {
   readonly skipped: readonly Skipped[];
   readonly summary: Readonly<Record<Severity, number>>;
   readonly notes: readonly string[];
+  /** Findings matched by --ignore / --config, listed rather than hidden. */
+  readonly suppressed?: readonly (Finding & {readonly suppressedBy: {readonly code: string; readonly object?: string; readonly context?: string; readonly reason?: string}})[];
 }
 
 export function refOf(obj: KubeObject): ObjectRef {

@@ -17,6 +17,7 @@ export function reportDocument(report: Report): Record<string, unknown> {
     findings: report.findings,
     skipped: report.skipped,
     summary: report.summary,
+    ...(report.suppressed?.length ? {suppressed: report.suppressed} : {}),
     ...(report.notes.length ? {notes: report.notes} : {}),
   };
 }
@@ -41,6 +42,7 @@ export function summaryLine(report: Report): string {
   const parts = [plural(s.error, 'error'), plural(s.warning, 'warning'), `${s.info} info`];
   let line = `${parts.join(', ')} in ${plural(report.contexts.length, 'context')} (${report.contexts.map(sanitize).join(', ')})`;
   if (report.skipped.length) line += `; ${plural(new Set(report.skipped.map((k) => k.check)).size, 'check')} skipped`;
+  if (report.suppressed?.length) line += `; ${report.suppressed.length} suppressed`;
   return line;
 }
 
