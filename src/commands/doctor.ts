@@ -32,6 +32,9 @@ or above it, 2 usage or input error, 3 a cluster could not be read. Never writes
     check: Flags.string({description: 'run only these checks (code, repeatable)', multiple: true}),
     ignore: Flags.string({description: 'suppress a known, accepted finding: CODE or CODE:NAMESPACE/NAME (globs allowed; repeatable)', multiple: true}),
     config: Flags.string({description: 'a suppression file (YAML: ignore: [{code, object, context, reason}])'}),
+    fix: Flags.boolean({description: 'print the remediation of every finding that has a patch as one reviewable script (-o yaml: as YAML patches)'}),
+    apply: Flags.boolean({description: 'apply the patches (after a diff, a confirmation and a server-side dry run); the only way this tool writes'}),
+    yes: Flags.boolean({char: 'y', description: 'with --apply: do not ask for confirmation (required without a terminal)'}),
   };
 
   async run(): Promise<void> {
@@ -71,6 +74,19 @@ or above it, 2 usage or input error, 3 a cluster could not be read. Never writes
       report = applySuppressions(report, suppressions);
       for (const n of report.notes) process.stderr.write(`note: ${n}\n`);
       const format = flags.output as OutputFormat;
+      if (flags.fix || flags.apply) {
+        const {planPatches, fixScript, fixYaml} = await import('../remedy/plan.js');
+        const plan = planPatches(report.findings);
+        if (flags.apply) {
+          if (flags.bundle) throw new UserError('--apply needs a live cluster, not a bundle (use --fix to get the script)');
+          const {applyPlan} = await import('../cli/apply.js');
+          const ok = await applyPlan(plan, {kubeconfig: flags.kubeconfig, requestTimeoutMs: timeout, yes: flags.yes});
+          if (!ok) this.exit(1);
+          return;
+        }
+        process.stdout.write(format === 'yaml' ? fixYaml(plan) : fixScript(plan, report.findings));
+        return;
+      }
       process.stdout.write(renderReport(report, format, {width: process.stdout.columns || 100, style: styleFor(process.stdout)}));
       // A context that could not be read at all: the report is partial, and says so (exit 3 unless findings already fail).
       const code = exitCodeFor(report, flags['fail-on'] as FailOn);
