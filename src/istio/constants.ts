@@ -64,7 +64,7 @@ export const ISTIO = {
 // --- Envoy admin output (src/envoy parsers) ---
 /** Facts about Envoy's admin /clusters and /config_dump output that the parsers rely on. */
 export const ENVOY_ADMIN = {
-  /** Envoy clamps a host's weight to at least 1 (upstream_impl.h `weight(std::max(1U, w))`), so an omitted weight is 1. */
+  /** Envoy clamps a host's weight to at least 1 (upstream_impl.cc HostImplBase::weight: `std::max(1U, new_weight)`), so an omitted weight is 1. */
   minHostWeight: 1,
   /** An EDS lb_endpoint without load_balancing_weight counts as 1 (endpoint_components.proto). */
   defaultEndpointWeight: 1,

@@ -1,6 +1,7 @@
 import type {ContextSnapshot} from '../model/snapshot.js';
 import type {KubeObject} from '../model/types.js';
 import {ISTIO} from './constants.js';
+import {meshConfig} from './mesh.js';
 import type {DestinationRuleSpec} from './types.js';
 
 export function serviceFqdn(svc: KubeObject, domain: string = ISTIO.domain): string {
@@ -51,7 +52,7 @@ function oldestFirst(a: KubeObject, b: KubeObject): number {
  * to selected client workloads only). The first element is the rule whose trafficPolicy applies.
  */
 export function destinationRulesFor(ctx: ContextSnapshot, host: string, opts: {clientNs?: string; serviceNs?: string; rootNs?: string} = {}): KubeObject[] {
-  const rootNs = opts.rootNs ?? ctx.istioNamespace;
+  const rootNs = opts.rootNs ?? meshConfig(ctx).rootNamespace ?? ctx.istioNamespace;
   const order = [...new Set([opts.clientNs, opts.serviceNs, rootNs].filter((n): n is string => !!n))];
   for (const ns of order) {
     const candidates = ctx.index.byNamespace('DestinationRule', ns).filter((dr) => {
@@ -67,7 +68,11 @@ export function destinationRulesFor(ctx: ContextSnapshot, host: string, opts: {c
   return [];
 }
 
-/** The single DestinationRule whose trafficPolicy applies (Istio merges same-host rules and keeps the first's policy). */
+/**
+ * The single DestinationRule whose trafficPolicy applies: Istio merges same-host rules, taking
+ * subsets from all and the trafficPolicy of the first (oldest) rule that has one.
+ */
 export function destinationRuleFor(ctx: ContextSnapshot, host: string, opts: {clientNs?: string; serviceNs?: string} = {}): KubeObject | undefined {
-  return destinationRulesFor(ctx, host, opts)[0];
+  const rules = destinationRulesFor(ctx, host, opts);
+  return rules.find((r) => (r.spec as DestinationRuleSpec | undefined)?.trafficPolicy) ?? rules[0];
 }

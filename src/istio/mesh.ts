@@ -39,12 +39,17 @@ export function meshConfig(ctx: ContextSnapshot): MeshConfig {
 
 /**
  * Is a Service global (ambient multicluster)? The mesh's serviceScopeConfigs decide; when the
- * mesh config does not say, the ambient profile's default (istio.io/global=true) is assumed.
+ * mesh config is absent from what was read, the ambient profile's default (istio.io/global=true)
+ * is assumed.
  */
 export function isGlobalService(ctx: ContextSnapshot, svc: KubeObject): boolean {
-  const scopes = meshConfig(ctx).serviceScopeConfigs;
+  const info = meshInfo(ctx);
+  const scopes = info.config.serviceScopeConfigs;
   const labels = svc.metadata.labels ?? {};
   if (!scopes || scopes.length === 0) {
+    // A mesh config that was read and has no serviceScopeConfigs makes nothing global; only when it
+    // could not be read is the ambient profile's default (istio.io/global=true) assumed.
+    if (info.found && !info.parseError) return false;
     return (ISTIO.defaultGlobalSelector.values as readonly string[]).includes(labels[ISTIO.defaultGlobalSelector.key] ?? '\u0000');
   }
   const ns = ctx.index.namespace(svc.metadata.namespace ?? '');

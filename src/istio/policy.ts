@@ -46,27 +46,34 @@ export function portLevelPolicy(policy: TrafficPolicy | undefined, port: number 
   return {policy: out, portLevel: true};
 }
 
-/** The effective traffic policy of a DestinationRule for one Service port (and optionally a subset). */
+/**
+ * The effective traffic policy of a DestinationRule for one Service port (and optionally a subset),
+ * as Istio's MergeTrafficPolicy builds it: the top-level portLevelSettings entry for the port is
+ * applied first (replacing the four fields), then the subset's fields override field by field, then
+ * the subset's own portLevelSettings entry for the port replaces the four fields again.
+ */
 export function effectivePolicy(dr: KubeObject | undefined, port?: number, subset?: string): EffectivePolicy {
   if (!dr) return {policy: {}, portLevel: false, outlierSource: 'none'};
   const spec = (dr.spec ?? {}) as DestinationRuleSpec;
-  let top = spec.trafficPolicy ?? {};
-  let fromSubset = false;
-  if (subset) {
-    const s = spec.subsets?.find((x) => x.name === subset);
-    if (s?.trafficPolicy) {
-      top = mergeSubsetPolicy(top, s.trafficPolicy);
-      fromSubset = s.trafficPolicy.outlierDetection !== undefined;
+  const top = portLevelPolicy(spec.trafficPolicy, port);
+  let policy = top.policy;
+  let portLevel = top.portLevel;
+  let odFrom: PolicySource = top.portLevel ? 'port-level' : 'destination-rule';
+  const sp = subset ? spec.subsets?.find((x) => x.name === subset)?.trafficPolicy : undefined;
+  if (sp) {
+    const {portLevelSettings: _pls, ...withoutPorts} = sp;
+    policy = mergeSubsetPolicy(policy, withoutPorts);
+    if (sp.outlierDetection !== undefined) odFrom = 'subset';
+    const sub = portLevelPolicy(sp, port);
+    if (sub.portLevel) {
+      const {tunnel, proxyProtocol} = policy;
+      policy = {...sub.policy, ...(tunnel !== undefined ? {tunnel} : {}), ...(proxyProtocol !== undefined ? {proxyProtocol} : {})};
+      portLevel = true;
+      odFrom = 'port-level';
     }
   }
-  const {policy, portLevel} = portLevelPolicy(top, port);
   const od = policy.outlierDetection ?? undefined;
-  return {
-    policy,
-    portLevel,
-    ...(od ? {outlierDetection: od} : {}),
-    outlierSource: od ? (portLevel ? 'port-level' : fromSubset ? 'subset' : 'destination-rule') : 'none',
-  };
+  return {policy, portLevel, ...(od ? {outlierDetection: od} : {}), outlierSource: od ? odFrom : 'none'};
 }
 
 export type TrafficDistribution = 'PreferClose' | 'PreferSameZone' | 'PreferSameNode' | 'PreferNetwork' | string;
@@ -118,7 +125,8 @@ export function localitySetting(ctx: ContextSnapshot, policy: TrafficPolicy | un
 export function hasFailoverIntent(ctx: ContextSnapshot, dr: KubeObject | undefined): boolean {
   const mesh = meshConfig(ctx).localityLbSetting;
   if (mesh && mesh.enabled !== false && ((mesh.failover?.length ?? 0) > 0 || (mesh.failoverPriority?.length ?? 0) > 0)) return true;
-  return localityLbSettingsOf(dr).length > 0;
+  // A setting that only says `enabled: false` turns locality LB off: that is not an intent to fail over.
+  return localityLbSettingsOf(dr).some((s) => s.setting.enabled !== false);
 }
 
 /** Every localityLbSetting a DestinationRule sets: top level, port level and subsets. */

@@ -163,9 +163,9 @@ export function contextNetwork(ctx: ContextSnapshot): string | undefined {
 }
 
 /**
- * Client pods of a service (PRODUCT.md §5 "client locality"): pods in the service's own namespace
- * and in the `--client-namespace` namespaces, plus `--from` pods. Pods of the service itself are
- * included (they call each other) only when nothing else is found.
+ * Client pods of a service (PRODUCT.md §5 "client locality"): live pods in the service's own
+ * namespace (its own pods included: they may call it too) and in the `--client-namespace`
+ * namespaces, plus `--from` pods. Callers that need meshed clients filter on hasSidecar.
  */
 export function clientPods(snapshot: Snapshot, ctx: ContextSnapshot, svc: KubeObject): KubeObject[] {
   const nss = new Set([svc.metadata.namespace ?? '', ...snapshot.clientNamespaces]);

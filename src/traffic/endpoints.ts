@@ -271,7 +271,7 @@ export function serviceEntryEndpoints(ctx: ContextSnapshot, se: KubeObject, opts
   const cluster = clusterIdOf(ctx);
   const ns = se.metadata.namespace ?? '';
   const out: ModelEndpoint[] = [];
-  (spec.endpoints ?? []).forEach((e, i) => {
+  (Array.isArray(spec.endpoints) ? spec.endpoints : []).forEach((e, i) => {
     if (!e.address) return;
     if (!dns && !isIp(e.address)) return;
     const locality = inlineLocality(e);
@@ -288,7 +288,7 @@ export function serviceEntryEndpoints(ctx: ContextSnapshot, se: KubeObject, opts
       source: {kind: 'ServiceEntryEndpoint', context: ctx.name, namespace: ns, name: `${se.metadata.name}/endpoints[${i}]`},
     });
   });
-  if (!spec.endpoints?.length && spec.workloadSelector) {
+  if (!(Array.isArray(spec.endpoints) && spec.endpoints.length) && spec.workloadSelector) {
     for (const we of workloadEntriesOfServiceEntry(ctx, se)) {
       const e = workloadEntryEndpoint(ctx, we, sp, undefined, spec.workloadSelector?.labels, dns);
       if (e) out.push(e);
