@@ -111,8 +111,8 @@ function drTlsRemediation(
   const {dr} = opts;
   if (dr) {
     const body = tlsPatchForPorts(dr, opts.ports, opts.tls, opts.allPorts);
-    // The flagged object is the ServiceEntry/Service: the patch is of the DestinationRule, so only the command carries it.
-    return {summary: opts.summary, commands: [patchCommand(ctx.name, refOf(dr), {type: 'merge', body})]};
+    // When a DestinationRule applies, the fix is in it, so it is the flagged object and carries the patch.
+    return {summary: opts.summary, commands: [patchCommand(ctx.name, refOf(dr), {type: 'merge', body})], patch: {type: 'merge', body}};
   }
   const trafficPolicy = opts.allPorts ? {tls: opts.tls} : {portLevelSettings: opts.ports.map((number) => ({port: {number}, tls: opts.tls}))};
   return {
@@ -154,7 +154,8 @@ function checkServiceEntry(ctx: ContextSnapshot, se: KubeObject, out: Finding[])
       out.push(
         finding(meta, {
           context: ctx,
-          object: se,
+          // The object to fix: the DestinationRule when one applies, else the ServiceEntry (a rule is to be created).
+          object: dr ?? se,
           message:
             `ServiceEntry ${ns}/${se.metadata.name} port ${p.number} (${p.name ?? 'unnamed'}, ${sePortProtocol(p)}) sends to port ${HTTPS} of its endpoints, ` +
             `but ${drName(dr)} originates no TLS for ${host}:${p.number}${dr && portTls(dr, p.number)[0]!.portLevel ? ' (its portLevelSettings entry for the port replaces the top-level tls)' : ''}: ` +
@@ -197,7 +198,8 @@ function checkServiceEntry(ctx: ContextSnapshot, se: KubeObject, out: Finding[])
       out.push(
         finding(meta, {
           context: ctx,
-          object: se,
+          // The object to fix: the DestinationRule when one applies, else the ServiceEntry (a rule is to be created).
+          object: dr ?? se,
           message:
             `ServiceEntry ${ns}/${se.metadata.name} port ${p.number} is ${sePortProtocol(p)}, so the application already speaks TLS, and ${drName(dr)} ` +
             `sets tls.mode ${mode} for ${host}:${p.number}${subsets.length ? ` (subsets: ${subsets.join(', ')})` : ''}: Envoy wraps that TLS in TLS again (double TLS) and the handshake fails.`,
@@ -284,7 +286,7 @@ function checkService(ctx: ContextSnapshot, svc: KubeObject, out: Finding[]): vo
     out.push(
       finding(meta, {
         context: ctx,
-        object: svc,
+        object: meshed || !dr ? svc : dr,
         message:
           `Service ${ns}/${svc.metadata.name} port ${p.port} (${p.name ?? 'unnamed'}${p.appProtocol ? `, appProtocol ${p.appProtocol}` : ''}) is ${proto} and reaches ` +
           `port ${HTTPS} of its endpoints, but ${drName(dr)} originates no TLS for ${host}:${p.port}: plain HTTP reaches a TLS port and every request fails.`,

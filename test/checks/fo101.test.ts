@@ -131,6 +131,11 @@ const cases: Case[] = [
     severity: ['info'],
   },
   {
+    name: 'no intent: the mesh\'s own services in the Istio namespace (istiod, gateways) spread over zones → nothing',
+    contexts: {c1: y(namespace('istio-system'), ...twoZones, service('istiod', 'istio-system'), ...twoZones.map((n, i) => pod(`istiod-${i}`, 'istio-system', 'istiod', (n.metadata as {name: string}).name)))},
+    expect: [],
+  },
+  {
     name: 'no DR, no intent, endpoints in one zone → nothing',
     contexts: {c1: y(...hello(oneZone))},
     expect: [],

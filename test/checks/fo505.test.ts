@@ -54,16 +54,18 @@ function pod(name: string, app: string, opts: {sidecar?: boolean; containerPort?
 }
 
 const KEY = 'FO505 ServiceEntry default/external-svc-dns @cluster1';
+/** When a DestinationRule applies, the fix is in it: it is the flagged object. */
+const DRKEY = 'FO505 DestinationRule default/mydynamodb @cluster1';
 const SVC = (n: string): string => `FO505 Service shop/${n} @cluster1`;
 
 const cases: {name: string; yaml: string; expect: string[]}[] = [
   // ---- seed 002, HTTPS part ----
   {name: 'seed 002 HTTPS as written (HTTP port 80 → targetPort 443, DR tls SIMPLE) → nothing', yaml: y(se([HTTP_TO_443]), dr({tls: {mode: 'SIMPLE'}, loadBalancer: LB, outlierDetection: OD})), expect: []},
-  {name: 'seed 002 HTTPS without the DR tls → error', yaml: y(se([HTTP_TO_443]), dr({loadBalancer: LB, outlierDetection: OD})), expect: [KEY]},
+  {name: 'seed 002 HTTPS without the DR tls → error', yaml: y(se([HTTP_TO_443]), dr({loadBalancer: LB, outlierDetection: OD})), expect: [DRKEY]},
   {name: 'seed 002 HTTPS with no DestinationRule at all → error', yaml: y(se([HTTP_TO_443])), expect: [KEY]},
   {name: 'v1 objects, tls mode MUTUAL → nothing', yaml: y(se([HTTP_TO_443], {apiVersion: 'networking.istio.io/v1'}), dr({tls: {mode: 'MUTUAL', credentialName: 'client'}})), expect: []},
-  {name: 'tls mode DISABLE → error', yaml: y(se([HTTP_TO_443]), dr({tls: {mode: 'DISABLE'}})), expect: [KEY]},
-  {name: 'tls mode ISTIO_MUTUAL does not reach the external TLS port → error', yaml: y(se([HTTP_TO_443]), dr({tls: {mode: 'ISTIO_MUTUAL'}})), expect: [KEY]},
+  {name: 'tls mode DISABLE → error', yaml: y(se([HTTP_TO_443]), dr({tls: {mode: 'DISABLE'}})), expect: [DRKEY]},
+  {name: 'tls mode ISTIO_MUTUAL does not reach the external TLS port → error', yaml: y(se([HTTP_TO_443]), dr({tls: {mode: 'ISTIO_MUTUAL'}})), expect: [DRKEY]},
   // ---- DR placement ----
   {name: 'DR with tls in the root namespace → nothing', yaml: y(se([HTTP_TO_443]), dr({tls: {mode: 'SIMPLE'}}, {ns: 'istio-system'})), expect: []},
   {name: 'DR with tls in an unrelated namespace does not apply → error', yaml: y(se([HTTP_TO_443]), dr({tls: {mode: 'SIMPLE'}}, {ns: 'other'})), expect: [KEY]},
@@ -72,14 +74,14 @@ const cases: {name: string; yaml: string; expect: string[]}[] = [
   {
     name: 'top-level tls SIMPLE, but a port-level entry for port 80 without tls replaces it → error',
     yaml: y(se([HTTP_TO_443]), dr({tls: {mode: 'SIMPLE'}, portLevelSettings: [{port: {number: 80}, outlierDetection: OD}]})),
-    expect: [KEY],
+    expect: [DRKEY],
   },
   {
     name: 'port-level tls SIMPLE for port 80 only (Istio egress TLS origination task, with the HTTPS port 443 beside it) → nothing',
     yaml: y(se([HTTP_TO_443, HTTPS_443]), dr({portLevelSettings: [{port: {number: 80}, tls: {mode: 'SIMPLE'}}]})),
     expect: [],
   },
-  {name: 'port-level tls SIMPLE for another port → error for port 80', yaml: y(se([HTTP_TO_443]), dr({portLevelSettings: [{port: {number: 8080}, tls: {mode: 'SIMPLE'}}]})), expect: [KEY]},
+  {name: 'port-level tls SIMPLE for another port → error for port 80', yaml: y(se([HTTP_TO_443]), dr({portLevelSettings: [{port: {number: 8080}, tls: {mode: 'SIMPLE'}}]})), expect: [DRKEY]},
   // ---- which ports reach 443 ----
   {name: 'HTTP port 443 without targetPort → error', yaml: y(se([{number: 443, name: 'http', protocol: 'HTTP'}])), expect: [KEY]},
   {name: 'HTTP port 80 without targetPort → nothing', yaml: y(se([{number: 80, name: 'http', protocol: 'HTTP'}])), expect: []},
@@ -95,8 +97,8 @@ const cases: {name: string; yaml: string; expect: string[]}[] = [
     expect: [],
   },
   // ---- double TLS ----
-  {name: 'HTTPS port 443 with DR tls SIMPLE → error (double TLS)', yaml: y(se([HTTPS_443]), dr({tls: {mode: 'SIMPLE'}})), expect: [KEY]},
-  {name: 'TLS port with port-level tls MUTUAL → error (double TLS)', yaml: y(se([{number: 9443, name: 'tls', protocol: 'TLS'}]), dr({portLevelSettings: [{port: {number: 9443}, tls: {mode: 'MUTUAL'}}]})), expect: [KEY]},
+  {name: 'HTTPS port 443 with DR tls SIMPLE → error (double TLS)', yaml: y(se([HTTPS_443]), dr({tls: {mode: 'SIMPLE'}})), expect: [DRKEY]},
+  {name: 'TLS port with port-level tls MUTUAL → error (double TLS)', yaml: y(se([{number: 9443, name: 'tls', protocol: 'TLS'}]), dr({portLevelSettings: [{port: {number: 9443}, tls: {mode: 'MUTUAL'}}]})), expect: [DRKEY]},
   {
     name: 'TLS port, TLS origination only in a subset an egress gateway routes HTTP to (passthrough subset beside it) → nothing',
     yaml: y(
@@ -113,7 +115,7 @@ const cases: {name: string; yaml: string; expect: string[]}[] = [
   {
     name: 'top-level SIMPLE on an HTTPS port, a subset without its own tls → error',
     yaml: y(se([HTTPS_443]), dr({tls: {mode: 'SIMPLE'}}, {subsets: [{name: 'v1', labels: {x: 'y'}}]})),
-    expect: [KEY],
+    expect: [DRKEY],
   },
   {name: 'HTTPS port without DR tls → nothing', yaml: y(se([HTTPS_443]), dr({outlierDetection: OD})), expect: []},
   {
@@ -137,7 +139,7 @@ const cases: {name: string; yaml: string; expect: string[]}[] = [
       dr({tls: {mode: 'SIMPLE'}}),
       {apiVersion: V1B1, kind: 'Gateway', metadata: {name: 'ingress', namespace: 'istio-system'}, spec: {selector: {istio: 'ingressgateway'}, servers: [{port: {number: 80, name: 'http', protocol: 'HTTP'}, hosts: ['*']}]}},
     ),
-    expect: [KEY],
+    expect: [DRKEY],
   },
   // ---- Kubernetes Services ----
   {name: 'Service port named http → targetPort 443, external pods (no sidecar), no DR → error', yaml: y(svc('legacy', [{name: 'http', port: 80, targetPort: 443}], {selector: {app: 'legacy'}}), pod('legacy-1', 'legacy')), expect: [SVC('legacy')]},
@@ -192,7 +194,8 @@ describe('FO505 tls-origination-mismatch', () => {
     const [f] = fo505.run(snapshotFromYaml({cluster1: y(se([HTTP_TO_443]), dr({loadBalancer: LB, outlierDetection: OD}))}));
     expect(f!.severity).toBe('error');
     expect(f!.details).toMatchObject({case: 'plain-http-to-tls', port: 80, endpointPort: 443, destinationRule: 'mydynamodb'});
-    expect(f!.remediation!.patch).toBeUndefined(); // the patch is of the DestinationRule, not of the flagged ServiceEntry
+    expect(f!.object.kind).toBe('DestinationRule'); // the fix is in the rule: it is the flagged object and carries the patch
+    expect(f!.remediation!.patch).toEqual({type: 'merge', body: {spec: {trafficPolicy: {tls: {mode: 'SIMPLE', subjectAltNames: ['dynamodb.us-east-1.amazonaws.com', 'dynamodb.us-west-1.amazonaws.com']}}}}});
     expect(f!.remediation!.commands).toEqual([
       `kubectl --context cluster1 -n default patch destinationrule mydynamodb --type merge -p '{"spec":{"trafficPolicy":{"tls":{"mode":"SIMPLE","subjectAltNames":["dynamodb.us-east-1.amazonaws.com","dynamodb.us-west-1.amazonaws.com"]}}}}'`,
     ]);
