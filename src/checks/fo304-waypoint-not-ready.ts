@@ -77,6 +77,7 @@ export const fo304 = defineCheck(meta, (snapshot: Snapshot): Finding[] => {
       if (programmed && programmed.status !== 'True') problems.push(`Gateway ${nsName(gw)} is not programmed: ${describeCondition(programmed)}`);
       else if (!programmed && accepted && accepted.status === 'False') problems.push(`Gateway ${nsName(gw)} is not accepted: ${describeCondition(accepted)}`);
 
+      const gatewayProblem = problems.length > 0;
       const depName = waypointDeploymentName(gw);
       let scaledToZero = false;
       let depMissing = false;
@@ -95,6 +96,9 @@ export const fo304 = defineCheck(meta, (snapshot: Snapshot): Finding[] => {
       if (problems.length === 0) continue;
 
       const depRef = depName ? {apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: depName} : undefined;
+      // The object is what fails: the Deployment when the Gateway itself is fine (programmed) but its
+      // Deployment is not available; otherwise the Gateway (also when the Deployment is missing).
+      const object = !gatewayProblem && depRef && !depMissing ? depRef : gw;
       const commands: string[] = [];
       if (scaledToZero && depRef) commands.push(scaleCommand(ctx.name, depRef, 1));
       if (depRef && !depMissing) {
@@ -109,7 +113,7 @@ export const fo304 = defineCheck(meta, (snapshot: Snapshot): Finding[] => {
       findings.push(
         finding(meta, {
           context: ctx,
-          object: gw,
+          object,
           message:
             `Waypoint ${nsName(gw)} is not ready: ${problems.join('; ')}. ` +
             `${services.length ? `Services bound to it (${services.join(', ')})` : `What is bound to it (${[...b.bindings].sort().join(', ')})`} ` +

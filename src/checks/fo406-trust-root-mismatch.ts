@@ -36,13 +36,13 @@ export const fo406 = defineCheck(meta, (snapshot) => {
     if (set) sets.push({ctx, set}); // a context without the ConfigMap cannot be compared
   }
   if (sets.length < 2) return out;
-  // Each pair that shares no certificate is reported once, on the later context of the run.
-  for (let j = 1; j < sets.length; j++) {
-    const b = sets[j]!;
-    const disjoint = sets.slice(0, j).filter((a) => ![...a.set.ids].some((id) => b.set.ids.has(id)));
-    if (disjoint.length === 0) continue;
-    out.push(report(b, disjoint));
-  }
+  // Trust is pairwise, not transitive: a cluster trusting roots A and B (a rotation) does not make
+  // A-only and B-only clusters trust each other. The mismatch is symmetric, so every context that
+  // shares no root with some other context is reported, naming those peers.
+  sets.forEach((b, i) => {
+    const others = sets.filter((a, j) => j !== i && ![...a.set.ids].some((id) => b.set.ids.has(id)));
+    if (others.length) out.push(report(b, others));
+  });
   return out;
 });
 

@@ -296,7 +296,7 @@ describe('the FO2xx/FO3xx group on the seeds', () => {
   it('seed 000 variants: no use-waypoint → FO302; missing waypoint → FO303; waypoint 0/1 → FO304 (and nothing else)', () => {
     expect(all(seed000Both({useWaypoint: undefined}))).toEqual(['FO302 Service sample/helloworld @cluster1', 'FO302 Service sample/helloworld @cluster2']);
     expect(all({cluster1: y(...seed000('cluster1', {useWaypoint: 'nope'})), cluster2: y(...seed000('cluster2'))})).toEqual(['FO303 Service sample/helloworld @cluster1']);
-    expect(all({cluster1: y(...seed000('cluster1', {waypointAvailable: 0})), cluster2: y(...seed000('cluster2'))})).toEqual(['FO304 Gateway sample/waypoint @cluster1']);
+    expect(all({cluster1: y(...seed000('cluster1', {waypointAvailable: 0})), cluster2: y(...seed000('cluster2'))})).toEqual(['FO304 Deployment sample/waypoint @cluster1']);
   });
   it('seed 004 with the zone label removed on a node hosting a helloworld pod → FO201 only', () => {
     expect(all({cluster1: y(...seed004({nodeLabels: {beijing: noZone('beijing')}}))})).toEqual(['FO201 Node node-beijing @cluster1']);

@@ -16,14 +16,14 @@ const cases: Case[] = [
     expect: [],
   },
   {
-    name: 'waypoint Deployment 0/1 available → error on the waypoint Gateway',
+    name: 'waypoint Deployment 0/1 available (Gateway programmed) → error on the Deployment, the part that fails',
     contexts: {cluster1: y(...seed000('cluster1', {waypointAvailable: 0}))},
-    expect: ['FO304 Gateway sample/waypoint @cluster1'],
+    expect: ['FO304 Deployment sample/waypoint @cluster1'],
   },
   {
     name: 'waypoint scaled to 0 → error',
     contexts: {cluster1: y(...seed000('cluster1', {waypointReplicas: 0, waypointAvailable: 0}))},
-    expect: ['FO304 Gateway sample/waypoint @cluster1'],
+    expect: ['FO304 Deployment sample/waypoint @cluster1'],
   },
   {
     name: 'Gateway Programmed=False → error',
@@ -38,7 +38,7 @@ const cases: Case[] = [
     expect: [],
   },
   {
-    name: 'waypoint Deployment missing while other Deployments were read → error',
+    name: 'waypoint Deployment missing while other Deployments were read → error on the Gateway (nothing else to point at)',
     contexts: {cluster1: y(...edit(seed000('cluster1'), 'Deployment', 'waypoint', () => undefined))},
     expect: ['FO304 Gateway sample/waypoint @cluster1'],
   },
@@ -55,7 +55,7 @@ const cases: Case[] = [
   {
     name: 'bound both by the Namespace and the Service → one finding for the waypoint',
     contexts: {cluster1: y(...seed000('cluster1', {waypointAvailable: 0, namespaceLabels: {'istio.io/use-waypoint': 'waypoint'}}))},
-    expect: ['FO304 Gateway sample/waypoint @cluster1'],
+    expect: ['FO304 Deployment sample/waypoint @cluster1'],
   },
   {
     name: 'waypoint of a non-Istio class (its Deployment unknown), Programmed → nothing',
@@ -65,7 +65,7 @@ const cases: Case[] = [
     expect: [],
   },
   {
-    name: 'waypoint in another namespace (use-waypoint-namespace), its Deployment unavailable → error on that Gateway',
+    name: 'waypoint in another namespace (use-waypoint-namespace), its Deployment unavailable → error on that Deployment',
     contexts: {
       cluster1: y(
         ...seed000('cluster1', {useWaypoint: undefined, namespaceLabels: {'istio.io/use-waypoint': 'shared', 'istio.io/use-waypoint-namespace': 'infra'}}),
@@ -74,7 +74,7 @@ const cases: Case[] = [
         deployment('shared', 'infra', 2, undefined),
       ),
     },
-    expect: ['FO304 Gateway infra/shared @cluster1'],
+    expect: ['FO304 Deployment infra/shared @cluster1'],
   },
   {
     name: 'sidecar mesh without waypoints (seed 004) → nothing',

@@ -26,7 +26,7 @@ describe('FO4xx on the seeds', () => {
   });
 
   it('seed 000 with different root certificates: FO406', () => {
-    expect(fo4Keys(seed000Pair({}, {rootCerts: [ROOT_B]}))).toEqual(['FO406 ConfigMap istio-system/istio-ca-root-cert @cluster2']);
+    expect(fo4Keys(seed000Pair({}, {rootCerts: [ROOT_B]}))).toEqual(['FO406 ConfigMap istio-system/istio-ca-root-cert @cluster1', 'FO406 ConfigMap istio-system/istio-ca-root-cert @cluster2']);
   });
 
   it('seed 003 (Tetrate, no remote secrets): nothing fires, FO408 in particular', () => {
