@@ -23,7 +23,7 @@ import {
   targetEndpoints,
   type SpecPath,
 } from './lib/policy-targets.js';
-import {EXTRA, refOfDr} from './lib/policy-extra.js';
+import {EXTRA, capped, refOfDr} from './lib/policy-extra.js';
 
 const meta: CheckMeta = {
   code: 'FO108',
@@ -88,7 +88,9 @@ export const fo108 = defineCheck(meta, (snapshot: Snapshot): Finding[] => {
       if (!t.policyApplies) continue;
       for (const c of clusterPolicies(view)) {
         const s = c.locality.setting;
-        if (!s || !(s.distribute?.length)) continue;
+        if (!s || !Array.isArray(s.distribute) || s.distribute.length === 0) continue;
+        // Malformed rules are rejected by Istio's webhook (FO107): nothing to model.
+        if (s.distribute.some((d) => !d || typeof d !== 'object' || (d.to != null && typeof d.to !== 'object'))) continue;
         let owner: KubeObject | undefined;
         let mesh = false;
         if (c.locality.source === 'destination-rule') owner = view.dr;
@@ -157,7 +159,7 @@ function report(ctx: ContextSnapshot, g: Group): Finding {
   const what = g.mesh ? `Mesh config (ConfigMap ${g.owner.metadata.namespace}/${g.owner.metadata.name})` : `DestinationRule ${g.owner.metadata.namespace}/${g.owner.metadata.name}`;
   const anyNone = drops.some((d) => d.localities.has(''));
   const message =
-    `${what}: ${drops.map(describeDrop).join('; ')}. Istio removes them from the load assignment: they receive no traffic, ` +
+    `${what}: ${capped(drops.map(describeDrop))}. Istio removes them from the load assignment: they receive no traffic, ` +
     'not even when every listed locality fails.' +
     (anyNone ? ' Endpoints without a locality can only be reached once they get one (or through a `*` target).' : '');
   return finding(meta, {
@@ -179,9 +181,14 @@ function report(ctx: ContextSnapshot, g: Group): Finding {
   });
 }
 
-/** The `to` key that covers a dropped locality: region/zone (any subzone), or the region. */
-function toKey(l: Locality): string | undefined {
+/**
+ * The `to` key that covers a dropped locality: `region/*` when the rule names nothing in that
+ * region yet (it then also covers zones added later), else `region/zone`; undefined without a region.
+ */
+function toKey(l: Locality, existing: readonly string[]): string | undefined {
   if (!l.region) return undefined;
+  const regionUsed = existing.some((k) => k.split('/')[0] === l.region);
+  if (!regionUsed) return `${l.region}/*`;
   return l.zone ? `${l.region}/${l.zone}` : l.region;
 }
 
@@ -200,31 +207,29 @@ function overlaps(a: string, b: string): boolean {
  * Add the dropped localities to one distribute rule's `to`, weight 1 each, taken from the largest
  * weight (the sum stays 100). Undefined when that cannot be done validly.
  */
-function widen(to: Record<string, number>, add: readonly string[]): Record<string, number> | undefined {
+function widen(to: Record<string, number>, add: readonly Locality[]): {to: Record<string, number>; keys: string[]} | undefined {
   const entries = Object.entries(to);
   const total = entries.reduce((s, [, w]) => s + (typeof w === 'number' ? w : NaN), 0);
   if (total !== EXTRA.distributeTotal || entries.length === 0) return undefined;
-  const keys = [...new Set(add)].filter((k) => !(k in to));
+  const existing = entries.map(([k]) => k);
+  const keys = [...new Set(add.map((l) => toKey(l, existing)).filter((k): k is string => !!k))].filter((k) => !(k in to));
   if (keys.length === 0) return undefined;
-  for (const k of keys) if (entries.some(([e]) => overlaps(e, k)) || keys.some((o) => o !== k && overlaps(o, k))) return undefined;
+  for (const k of keys) if (existing.some((e) => overlaps(e, k)) || keys.some((o) => o !== k && overlaps(o, k))) return undefined;
   const [maxKey, maxW] = entries.reduce((a, b) => (b[1] > a[1] ? b : a));
   if (maxW - keys.length * EXTRA.distributeMinWeight < EXTRA.distributeMinWeight) return undefined;
   const out: Record<string, number> = {...to, [maxKey]: maxW - keys.length * EXTRA.distributeMinWeight};
   for (const k of keys) out[k] = EXTRA.distributeMinWeight;
-  return out;
+  return {to: out, keys};
 }
 
-/** Per distribute rule (path + index): the `to` keys to add. */
-function additions(drops: readonly Drop[]): Map<string, {path?: SpecPath; index: number; keys: string[]}> {
-  const out = new Map<string, {path?: SpecPath; index: number; keys: string[]}>();
+/** Per distribute rule (path + index): the dropped localities (with a region) to add. */
+function additions(drops: readonly Drop[]): Map<string, {path?: SpecPath; index: number; localities: Locality[]}> {
+  const out = new Map<string, {path?: SpecPath; index: number; localities: Locality[]}>();
   for (const d of drops) {
     if (d.ruleIndex < 0) continue;
     const k = `${JSON.stringify(d.path ?? [])}\u0000${d.ruleIndex}`;
-    const e = out.get(k) ?? {...(d.path ? {path: d.path} : {}), index: d.ruleIndex, keys: []};
-    for (const {locality} of d.localities.values()) {
-      const key = toKey(locality);
-      if (key && !e.keys.includes(key)) e.keys.push(key);
-    }
+    const e = out.get(k) ?? {...(d.path ? {path: d.path} : {}), index: d.ruleIndex, localities: []};
+    for (const {locality} of d.localities.values()) if (locality.region) e.localities.push(locality);
     out.set(k, e);
   }
   return out;
@@ -247,19 +252,20 @@ function ruleRemedy(ctx: ContextSnapshot, dr: KubeObject, drops: readonly Drop[]
   const added: string[] = [];
   let ok = true;
   for (const a of additions(drops).values()) {
-    if (!a.path || a.keys.length === 0) {
-      if (a.keys.length) ok = false;
+    if (a.localities.length === 0) continue;
+    if (!a.path) {
+      ok = false;
       continue;
     }
     const toPath: SpecPath = [...a.path, 'distribute', a.index, 'to'];
     const to = getAtPath(edited, toPath) as Record<string, number> | undefined;
-    const widened = to ? widen(to, a.keys) : undefined;
+    const widened = to ? widen(to, a.localities) : undefined;
     if (!widened) {
       ok = false;
       continue;
     }
-    setAtPath(edited, toPath, widened);
-    added.push(`${listText(a.keys)} to ${pathText([...a.path, 'distribute', a.index])}`);
+    setAtPath(edited, toPath, widened.to);
+    added.push(`${listText(widened.keys)} to ${pathText([...a.path, 'distribute', a.index])}`);
   }
   const hint = noLocalityHint(ctx, drops);
   const body = specPatchBody(dr, edited);
@@ -284,8 +290,8 @@ function meshRemedy(ctx: ContextSnapshot, g: Group, drops: readonly Drop[]): Rem
   for (const a of additions(drops).values()) {
     const rule = setting.distribute?.[a.index];
     if (!rule?.to) continue;
-    const widened = widen(rule.to, a.keys);
-    if (widened) rule.to = widened;
+    const widened = widen(rule.to, a.localities);
+    if (widened) rule.to = widened.to;
   }
   const hint = noLocalityHint(ctx, drops);
   return {

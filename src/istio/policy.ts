@@ -107,10 +107,11 @@ export function localitySetting(ctx: ContextSnapshot, policy: TrafficPolicy | un
     if (fromDr.enabled === false) return {source: 'destination-rule', force: false};
     return {setting: fromDr, source: 'destination-rule', force: false};
   }
-  const td = serviceTrafficDistribution(ctx, svc);
-  if (td && ['PreferClose', 'PreferSameZone', 'PreferSameNode'].includes(td)) {
+  // Istio compares the value case-insensitively (the annotation is commonly written lower-case).
+  const td = serviceTrafficDistribution(ctx, svc)?.toLowerCase();
+  if (td && ['preferclose', 'prefersamezone', 'prefersamenode'].includes(td)) {
     const failoverPriority: string[] = [LABEL.network, LABEL.region, LABEL.zone];
-    if (td === 'PreferSameNode') failoverPriority.push(LABEL.subzone, LABEL.hostname);
+    if (td === 'prefersamenode') failoverPriority.push(LABEL.subzone, LABEL.hostname);
     return {setting: {failoverPriority}, source: 'service-traffic-distribution', force: true};
   }
   const mesh = meshConfig(ctx).localityLbSetting;

@@ -263,7 +263,7 @@ function regionTier(proxy: Locality, ep: Locality, rule: {from?: string; to?: st
 
 /** applyLocalityWeights: the first `from` matching the proxy wins; unmatched localities get no traffic. */
 function applyDistribute(endpoints: readonly ModelEndpoint[], proxyLocality: Locality, setting: LocalityLbSetting, notes: string[]): PriorityResult {
-  const rule = (setting.distribute ?? []).find((d) => localityMatch(proxyLocality, d.from ?? ''));
+  const rule = (setting.distribute ?? []).find((d) => !!d && localityMatch(proxyLocality, d.from ?? ''));
   if ((setting.failoverPriority?.length ?? 0) > 0) notes.push('failoverPriority is ignored when distribute is set');
   if ((setting.failover?.length ?? 0) > 0) notes.push('failover is ignored when distribute is set (and Istio rejects the combination)');
   if (!rule) {

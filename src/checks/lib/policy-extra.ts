@@ -48,6 +48,8 @@ export const EXTRA = {
   maxTypoDistance: 2,
   /** How many workloads a remediation lists commands for before summarising. */
   maxCommands: 8,
+  /** How many items a message spells out before summarising (details keep them all). */
+  maxMessageItems: 5,
 } as const;
 // --- end Istio facts ---
 
@@ -135,7 +137,8 @@ export function knownHosts(snapshot: Snapshot): KnownHost[] {
       out.push({host: serviceFqdn(s, domain), kind: 'Service', context: ctx.name, namespace: s.metadata.namespace ?? '', name: s.metadata.name});
     }
     for (const se of ctx.objects.ServiceEntry) {
-      for (const h of ((se.spec ?? {}) as ServiceEntrySpec).hosts ?? []) {
+      const hosts = ((se.spec ?? {}) as ServiceEntrySpec).hosts;
+      for (const h of Array.isArray(hosts) ? hosts : []) {
         if (typeof h !== 'string' || !h) continue;
         out.push({host: h.toLowerCase(), kind: 'ServiceEntry', context: ctx.name, namespace: se.metadata.namespace ?? '', name: se.metadata.name});
       }
@@ -325,4 +328,10 @@ export function mostCommon(values: readonly string[]): string | undefined {
 export function sample<T>(items: readonly T[], show: (t: T) => string, max = 3): string {
   const shown = items.slice(0, max).map(show);
   return items.length > max ? `${shown.join(', ')}, …` : shown.join(', ');
+}
+
+/** `a; b; c; and 4 more (see details)`: the first items of a message, joined. */
+export function capped(items: readonly string[], sep = '; ', max: number = EXTRA.maxMessageItems): string {
+  if (items.length <= max) return items.join(sep);
+  return `${items.slice(0, max).join(sep)}${sep}and ${items.length - max} more (see details)`;
 }
