@@ -12,7 +12,8 @@ import type {ContextSnapshot, Snapshot} from '../model/snapshot.js';
 import type {KubeObject} from '../model/types.js';
 import type {EnvoyCluster, EnvoyHost} from '../envoy/types.js';
 import {maxEjectable} from '../traffic/ejection.js';
-import {augmentLabels, clientProxyForPod, clusterIdOf} from '../traffic/endpoints.js';
+import {augmentLabels, clientProxyForPod, clusterIdOf, eastWestGatewayAddresses} from '../traffic/endpoints.js';
+import {contextNetwork} from '../istio/workloads.js';
 import {hostsFromFlags, panicThresholdFor, priorityLoad} from '../traffic/load.js';
 import {assignPriorities} from '../traffic/priorities.js';
 import type {ClientProxy, ModelEndpoint} from '../traffic/types.js';
@@ -82,6 +83,18 @@ function podsByIp(snapshot: Snapshot | undefined): Map<string, PodRef | null> {
   return m;
 }
 
+const gatewaysCache = new WeakMap<Snapshot, Map<string, ContextSnapshot>>();
+
+/** East-west gateway addresses of every context: remote-network endpoints are reached through them. */
+function gatewaysByAddress(snapshot: Snapshot | undefined): Map<string, ContextSnapshot> {
+  const hit = snapshot && gatewaysCache.get(snapshot);
+  if (hit) return hit;
+  const m = new Map<string, ContextSnapshot>();
+  for (const ctx of snapshot?.contexts ?? []) for (const a of eastWestGatewayAddresses(ctx)) m.set(a, ctx);
+  if (snapshot) gatewaysCache.set(snapshot, m);
+  return m;
+}
+
 function findService(snapshot: Snapshot | undefined, ctxName: string | undefined, fqdn: string): {ctx: ContextSnapshot; svc?: KubeObject; se?: KubeObject} | undefined {
   const ctxs = snapshot?.contexts ?? [];
   const ctx = ctxs.find((c) => c.name === ctxName) ?? ctxs[0];
@@ -145,8 +158,24 @@ export function explain(input: ExplainInput): Explanation {
   // The effective policy and where each part came from.
   const policy = resolvePolicy(input, ctx, found?.svc, found?.se, notes);
 
-  // Endpoints as Envoy has them, matched to pods where possible.
+  // Endpoints as Envoy has them, matched to pods (or another cluster's east-west gateway) where possible.
+  const gateways = gatewaysByAddress(input.snapshot);
   const modelEndpoints: ModelEndpoint[] = hosts.map((h) => {
+    const gw = h.ip ? gateways.get(h.ip) : undefined;
+    if (gw) {
+      const cluster = clusterIdOf(gw);
+      const network = contextNetwork(gw);
+      return {
+        address: h.address,
+        ...(h.port !== undefined ? {port: h.port} : {}),
+        locality: h.locality,
+        labels: augmentLabels({}, {cluster, locality: h.locality, ...(network ? {network} : {})}),
+        cluster,
+        ...(network ? {network} : {}),
+        weight: h.weight,
+        source: {kind: 'EastWestGateway', context: gw.name, name: `east-west gateway of ${gw.name}`},
+      };
+    }
     const ref = h.ip ? byIp.get(h.ip) ?? undefined : undefined;
     const cluster = ref ? clusterIdOf(ref.ctx) : '';
     const labels = augmentLabels(ref?.pod.metadata.labels, {cluster: cluster || undefined, locality: h.locality, node: ref?.pod.spec?.nodeName as string | undefined});
@@ -178,6 +207,7 @@ export function explain(input: ExplainInput): Explanation {
       ...(h.port !== undefined ? {port: h.port} : {}),
       ...(h.hostname ? {hostname: h.hostname} : {}),
       ...(me.source.kind === 'Pod' ? {context: me.source.context, pod: `${me.source.namespace}/${me.source.name}`} : {}),
+      ...(me.source.kind === 'EastWestGateway' ? {context: me.source.context, via: me.source.name} : {}),
       locality: h.locality,
       priority: h.priority,
       ...(exp ? {expectedPriority: exp.priority} : {}),
@@ -388,8 +418,14 @@ function verdictOf(priorities: readonly PrioritySummary[], endpoints: readonly E
     const where = locs.length === 1 && locs[0] === '(none)' ? `${priorities[0]!.hosts} host(s) without locality` : locs.join(', ');
     return `All traffic goes to priority 0 (${where}); there is no lower priority to fail over to.`;
   }
+  const from = formatLocality(proxy) || 'this proxy';
+  const p0 = priorities[0]!;
+  if (p0.loadPercent < 100) {
+    // Already failing over (or spilling): say why, not what would happen.
+    const down = p0.hosts - p0.healthy;
+    return `Traffic from ${from} ${p0.loadPercent === 0 ? 'has failed over' : 'is spilling over'}: priority 0 (${p0.localities.join(', ')}) has ${p0.healthy} of ${p0.hosts} host(s) healthy (${down} ejected or unhealthy), so ${split}.`;
+  }
   const first = whatIf[0];
-  const ejected = endpoints.filter((e) => e.outlier === 'ejected').length;
-  const lead = `Traffic from ${formatLocality(proxy) || 'this proxy'}: ${split}${ejected ? ` (${ejected} host(s) ejected)` : ''}`;
+  const lead = `Traffic from ${from}: ${split}`;
   return first ? `${lead}; if ${first.scenario.replace(/ fails$/, '')} fails: ${first.summary}.` : `${lead}.`;
 }

@@ -19,6 +19,13 @@ function policyLines(e: Explanation): string[] {
   return out;
 }
 
+/** Left-aligned columns, two spaces apart; the last column is not padded (long pod names may run on). */
+function columns(head: string[], rows: string[][], paint: (row: string[], line: string) => string = (_r, l) => l): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  return [line(head), ...rows.map((r) => paint(r, line(r)))];
+}
+
 function rq(stats: Record<string, number>): string {
   const ok = stats.rq_success;
   const err = stats.rq_error;
@@ -38,24 +45,31 @@ export function renderExplainTable(e: Explanation, opts: {width?: number; style?
   out.push(s.bold('Policy'));
   for (const l of policyLines(e)) out.push(wrap(sanitize(l), width, '  '));
   out.push('');
-  const fit = (vals: string[], min: number, max: number): number => Math.min(max, Math.max(min, ...vals.map((v) => v.length + 2)));
-  const cAddr = fit(e.endpoints.map((x) => x.address), 10, 26);
-  const cPod = fit(e.endpoints.map((x) => (x.pod ? `${x.context}/${x.pod.split('/')[1]}` : x.hostname ?? '-')), 13, 28);
-  const cLoc = fit(e.endpoints.map((x) => formatLocality(x.locality) || '-'), 10, 30);
-  const fixed = cAddr + cPod + cLoc + 6 + 11 + 9 + 11 + 8;
-  const reasonWidth = Math.max(24, width - fixed);
-  const t = new Table({
-    head: ['ENDPOINT', 'CONTEXT/POD', 'LOCALITY', 'PRIO', 'HEALTH', 'OUTLIER', 'RQ OK/ERR', 'WHY THIS PRIORITY'],
-    style: {head: [], border: [], compact: true},
-    chars: {top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: ' '},
-    wordWrap: true,
-    colWidths: [cAddr, cPod, cLoc, 6, 11, 9, 11, reasonWidth],
-  });
+  // The context is shown only when the endpoints come from several contexts.
+  const multi = new Set(e.endpoints.map((x) => x.context).filter(Boolean)).size > 1;
+  const who = (x: Explanation['endpoints'][number]): string => (x.pod ? `${multi ? `${x.context}/` : ''}${x.pod.split('/')[1]}` : x.via ?? x.hostname ?? '-');
+  const rows = e.endpoints.map((ep) => [
+    ep.expectedPriority !== undefined && ep.expectedPriority !== ep.priority ? `${ep.priority}≠${ep.expectedPriority}` : String(ep.priority),
+    sanitize(ep.address),
+    formatLocality(ep.locality) || '-',
+    ep.health,
+    ep.outlier === 'ejected' ? 'EJECTED' : 'ok',
+    rq(ep.stats),
+    sanitize(who(ep)),
+  ]);
+  out.push(...columns(['PRIO', 'ENDPOINT', 'LOCALITY', 'HEALTH', 'OUTLIER', 'RQ OK/ERR', multi ? 'CONTEXT/POD OR HOST' : 'POD OR HOST'], rows, (r, line) => (r[4] === 'EJECTED' ? s.red(line) : line)));
+  // Why each endpoint got its priority, grouped: the reasons are the same for most endpoints of a priority.
+  const reasons = new Map<string, string[]>();
   for (const ep of e.endpoints) {
-    const prio = ep.expectedPriority !== undefined && ep.expectedPriority !== ep.priority ? `${ep.priority}≠${ep.expectedPriority}` : String(ep.priority);
-    t.push([sanitize(ep.address), sanitize(ep.pod ? `${ep.context}/${ep.pod.split('/')[1]}` : ep.hostname ?? '-'), formatLocality(ep.locality) || '-', prio, ep.health, ep.outlier === 'ejected' ? s.red('EJECTED') : 'ok', rq(ep.stats), sanitize(ep.reason)]);
+    const k = `${ep.priority}\u0000${ep.reason}`;
+    reasons.set(k, [...(reasons.get(k) ?? []), ep.address]);
   }
-  out.push(t.toString(), '');
+  out.push('', s.bold('Why these priorities'));
+  for (const [k, addrs] of reasons) {
+    const [prio, reason] = k.split('\u0000') as [string, string];
+    out.push(wrap(`priority ${prio}: ${reason} (${addrs.length > 3 ? `${addrs.slice(0, 3).join(', ')} and ${addrs.length - 3} more` : addrs.join(', ')})`, width, '  '));
+  }
+  out.push('');
   out.push(s.bold('Traffic now'));
   for (const p of e.priorities) {
     out.push(`  priority ${p.priority}: ${String(p.loadPercent).padStart(3)}%  ${p.healthy}/${p.hosts} healthy${p.panic ? ' (PANIC: spread over all hosts)' : ''}  ${sanitize(p.localities.join(', '))}`);

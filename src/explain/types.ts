@@ -50,6 +50,8 @@ export interface ExplainedEndpoint {
   hostname?: string;
   context?: string;
   pod?: string;
+  /** For a remote network's endpoints: the east-west gateway they are reached through. */
+  via?: string;
   locality: Locality;
   priority: number;
   /** The priority the Istio model predicts for this proxy, when the configuration is known. */

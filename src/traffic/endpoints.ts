@@ -115,7 +115,26 @@ export function eastWestGatewayAddress(ctx: ContextSnapshot, network?: string): 
     const addr = ingress.map((i) => i.ip || i.hostname).find((x): x is string => !!x) ?? ((s.spec?.externalIPs ?? []) as string[])[0];
     if (addr) return addr;
   }
-  return undefined;
+  return ambientEastWestAddresses(ctx)[0];
+}
+
+/** Addresses of the ambient east-west gateways (Gateway class istio-east-west, status.addresses). */
+function ambientEastWestAddresses(ctx: ContextSnapshot): string[] {
+  return ctx.objects.Gateway.filter((g) => g.spec?.gatewayClassName === ISTIO.eastWestGatewayClass).flatMap((g) =>
+    ((g.status?.addresses ?? []) as {value?: string}[]).map((a) => a.value).filter((v): v is string => !!v),
+  );
+}
+
+/** Every external address of a context's east-west gateways (sidecar 15443 Services and ambient Gateways). */
+export function eastWestGatewayAddresses(ctx: ContextSnapshot): string[] {
+  const out = new Set<string>();
+  for (const s of ctx.objects.Service) {
+    if (!servicePorts(s).some((p) => p.port === ISTIO.eastWestPort)) continue;
+    for (const i of (s.status?.loadBalancer?.ingress ?? []) as {ip?: string; hostname?: string}[]) if (i.ip || i.hostname) out.add((i.ip || i.hostname)!);
+    for (const ip of (s.spec?.externalIPs ?? []) as string[]) out.add(ip);
+  }
+  for (const a of ambientEastWestAddresses(ctx)) out.add(a);
+  return [...out];
 }
 
 interface Raw {
