@@ -22,6 +22,7 @@ proxies, and writes the bundle layout of docs/bundle.md to a directory or a .tar
     ...collectCommon,
     output: Flags.string({char: 'o', description: 'where to write: a directory, or a file ending in .tar.gz', required: true}),
     from: Flags.string({description: 'also capture this proxy\'s Envoy admin (NAMESPACE/POD, or CONTEXT/NAMESPACE/POD; repeatable)', multiple: true}),
+    envoy: Flags.boolean({description: 'capture Envoy admin dumps of each waypoint and of one client proxy per namespace with failover configuration', default: true, allowNo: true}),
   };
 
   async run(): Promise<void> {
@@ -41,19 +42,34 @@ proxies, and writes the bundle layout of docs/bundle.md to a directory or a .tar
     let live;
     try {
       live = await readLive({kubeconfig: flags.kubeconfig, contexts: flags.context ?? [], requestTimeoutMs: timeout, istioNamespace: flags['istio-namespace'], onProgress: (m) => progress.text(m)});
-    } finally {
+    } catch (e) {
       progress.stop();
+      throw e;
     }
     if (live.contexts.length === 0) throw new UserError(live.notes[0] ?? 'no context could be read', 3);
     const envoy: EnvoyCapture[] = [];
     const envoyNotes: string[] = [];
-    if (flags.from?.length) {
+    const targets: {ctxName: string; ns: string; pod: string}[] = [];
+    for (const f of flags.from ?? []) {
+      const parts = f.split('/');
+      const [ctxName, ns, pod] = parts.length === 3 ? parts : [live.contexts[0]!.name, ...(parts.length === 2 ? parts : [flags.namespace?.[0] ?? 'default', parts[0]])];
+      if (!ctxName || !ns || !pod) throw new UserError(`--from ${f}: expected NAMESPACE/POD or CONTEXT/NAMESPACE/POD`);
+      targets.push({ctxName, ns, pod});
+    }
+    if (flags.envoy) {
+      const {buildContext} = await import('../model/snapshot.js');
+      const {defaultProxies} = await import('../sources/proxies.js');
+      for (const c of live.contexts) {
+        for (const p of defaultProxies(buildContext(c))) {
+          if (!targets.some((t) => t.ctxName === c.name && t.ns === p.namespace && t.pod === p.name)) targets.push({ctxName: c.name, ns: p.namespace, pod: p.name});
+        }
+      }
+    }
+    if (targets.length) {
       const {kc} = await resolveContexts(flags.kubeconfig, flags.context ?? []);
       const {openAdmin, readAll} = await import('../sources/envoy-admin.js');
-      for (const f of flags.from) {
-        const parts = f.split('/');
-        const [ctxName, ns, pod] = parts.length === 3 ? parts : [live.contexts[0]!.name, ...(parts.length === 2 ? parts : [flags.namespace?.[0] ?? 'default', parts[0]])];
-        if (!ctxName || !ns || !pod) throw new UserError(`--from ${f}: expected NAMESPACE/POD or CONTEXT/NAMESPACE/POD`);
+      for (const {ctxName, ns, pod} of targets) {
+        progress.text(`capturing Envoy admin of ${ctxName}/${ns}/${pod}`);
         try {
           const t = await transportFor(kc, ctxName, timeout);
           const files: Record<string, string> = {};
@@ -67,6 +83,7 @@ proxies, and writes the bundle layout of docs/bundle.md to a directory or a .tar
         }
       }
     }
+    progress.stop();
     const meta: BundleMeta = {
       apiVersion: 'failover.kubectl.io/v1',
       kind: 'Bundle',
