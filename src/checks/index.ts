@@ -10,6 +10,15 @@ import {fo105} from './fo105-failover-region-unknown.js';
 import {fo106} from './fo106-failover-target-empty.js';
 import {fo107} from './fo107-invalid-locality-setting.js';
 // --- end FO1xx ---
+// --- FO108-FO114 ---
+import {fo108} from './fo108-distribute-drops-localities.js';
+import {fo109} from './fo109-failover-priority-label-missing.js';
+import {fo110} from './fo110-min-health-enables-panic.js';
+import {fo111} from './fo111-duplicate-destination-rules.js';
+import {fo112} from './fo112-destination-rule-host-unknown.js';
+import {fo113} from './fo113-tcp-outlier-blind.js';
+import {fo114} from './fo114-traffic-distribution-overridden.js';
+// --- end FO108-FO114 ---
 // --- FO2xx/FO3xx (topology, ambient) ---
 import {fo201} from './fo201-node-topology-labels-missing.js';
 import {fo203} from './fo203-single-locality.js';
@@ -42,6 +51,13 @@ import {fo603} from './fo603-priorities-not-applied.js';
 import {fo604} from './fo604-proxy-locality-unknown.js';
 import {fo605} from './fo605-no-healthy-upstream.js';
 // --- end FO6xx ---
+// --- FO202/FO204/FO301/FO407/FO506 ---
+import {fo202} from './fo202-deprecated-topology-labels.js';
+import {fo204} from './fo204-locality-label-malformed.js';
+import {fo301} from './fo301-namespace-not-in-mesh.js';
+import {fo407} from './fo407-network-label-missing.js';
+import {fo506} from './fo506-exposed-services-selector-unmatched.js';
+// --- end FO202/FO204/FO301/FO407/FO506 ---
 
 export const CHECKS: readonly Check[] = Object.freeze(
   [
@@ -54,6 +70,15 @@ export const CHECKS: readonly Check[] = Object.freeze(
     fo106,
     fo107,
     // --- end FO1xx list ---
+    // --- FO108-FO114 list ---
+    fo108,
+    fo109,
+    fo110,
+    fo111,
+    fo112,
+    fo113,
+    fo114,
+    // --- end FO108-FO114 list ---
     // --- FO2xx/FO3xx list ---
     fo201,
     fo203,
@@ -86,6 +111,13 @@ export const CHECKS: readonly Check[] = Object.freeze(
     fo604,
     fo605,
     // --- end FO6xx list ---
+    // --- FO202/FO204/FO301/FO407/FO506 list ---
+    fo202,
+    fo204,
+    fo301,
+    fo407,
+    fo506,
+    // --- end FO202/FO204/FO301/FO407/FO506 list ---
   ].sort((a: Check, b: Check) => a.meta.code.localeCompare(b.meta.code)),
 );
 

@@ -28,7 +28,7 @@ or above it, 2 usage or input error, 3 a cluster could not be read. Never writes
     ...commonFlags,
     'fail-on': Flags.string({description: 'exit 1 when a finding is at or above this severity', options: ['none', 'info', 'warning', 'error'], default: 'error'}),
     'client-namespace': Flags.string({description: 'namespace whose pods are clients of the services checked (repeatable)', multiple: true}),
-    from: Flags.string({description: 'a client pod (NAMESPACE/POD or POD with -n), counted as a client of every service (repeatable)', multiple: true}),
+    from: Flags.string({description: 'a client pod (POD with -n, NAMESPACE/POD or CONTEXT/NAMESPACE/POD): a client of every service, and its Envoy admin is read for the live checks (repeatable)', multiple: true}),
     check: Flags.string({description: 'run only these checks (code, repeatable)', multiple: true}),
     ignore: Flags.string({description: 'suppress a known, accepted finding: CODE or CODE:NAMESPACE/NAME (globs allowed; repeatable)', multiple: true}),
     config: Flags.string({description: 'a suppression file (YAML: ignore: [{code, object, context, reason}])'}),
@@ -42,8 +42,10 @@ or above it, 2 usage or input error, 3 a cluster could not be read. Never writes
     const timeout = parseDuration(flags['request-timeout']);
     const namespaces = flags.namespace ?? [];
     const fromPods = (flags.from ?? []).map((f) => {
-      const [a, b] = f.includes('/') ? f.split('/', 2) : [namespaces[0] ?? 'default', f];
-      if (!a || !b) throw new UserError(`--from ${f}: expected NAMESPACE/POD`);
+      const parts = f.split('/');
+      if (parts.length === 3 && parts.every(Boolean)) return {context: parts[0]!, namespace: parts[1]!, name: parts[2]!};
+      const [a, b] = parts.length === 2 ? parts : [namespaces[0] ?? 'default', f];
+      if (!a || !b || parts.length > 3) throw new UserError(`--from ${f}: expected POD, NAMESPACE/POD or CONTEXT/NAMESPACE/POD`);
       return {namespace: a, name: b};
     });
     for (const c of flags.check ?? []) {

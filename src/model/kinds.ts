@@ -17,7 +17,9 @@ export type KindKey =
   | 'WorkloadEntry'
   | 'IstioGateway'
   | 'Gateway'
-  | 'ControlPlane';
+  | 'ControlPlane'
+  | 'WorkspaceSetting'
+  | 'Workspace';
 
 export interface KindInfo {
   readonly key: KindKey;
@@ -52,6 +54,11 @@ export const KINDS: readonly KindInfo[] = [
   {key: 'IstioGateway', group: 'networking.istio.io', versions: ['v1', 'v1beta1', 'v1alpha3'], kind: 'Gateway', plural: 'gateways', namespaced: true, optional: true},
   {key: 'Gateway', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1beta1'], kind: 'Gateway', plural: 'gateways', namespaced: true, optional: true},
   {key: 'ControlPlane', group: 'install.tetrate.io', versions: ['v1alpha1'], kind: 'ControlPlane', plural: 'controlplanes', namespaced: true, optional: true},
+  // Tetrate Service Bridge management-plane objects (applied with tctl, not kubectl): read from a
+  // bundle (or a cluster that serves the group). They carry organization/tenant/workspace in their
+  // metadata, no namespace, so they are treated as cluster-scoped.
+  {key: 'WorkspaceSetting', group: 'api.tsb.tetrate.io', versions: ['v2'], kind: 'WorkspaceSetting', plural: 'workspacesettings', namespaced: false, optional: true},
+  {key: 'Workspace', group: 'api.tsb.tetrate.io', versions: ['v2'], kind: 'Workspace', plural: 'workspaces', namespaced: false, optional: true},
 ];
 
 export const KIND_BY_KEY: ReadonlyMap<KindKey, KindInfo> = new Map(KINDS.map((k) => [k.key, k]));

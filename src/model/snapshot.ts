@@ -90,6 +90,7 @@ export function buildIndex(objects: Readonly<Record<KindKey, readonly KubeObject
 export const ALL_KIND_KEYS: readonly KindKey[] = [
   'Namespace', 'Node', 'Service', 'Pod', 'EndpointSlice', 'Deployment', 'ConfigMap', 'Secret',
   'DestinationRule', 'ServiceEntry', 'WorkloadEntry', 'IstioGateway', 'Gateway', 'ControlPlane',
+  'WorkspaceSetting', 'Workspace',
 ];
 
 export interface ContextInput {

@@ -45,10 +45,17 @@ export async function loadSnapshot(opts: SourceOptions): Promise<LoadedSnapshot>
     const u = live.unreachable[0];
     throw new UserError(u ? `cannot read context ${u.context}: ${u.reason}` : 'no context could be read', 3);
   }
-  const notes = [...live.notes];
+  const notes = [...live.notes, ...missingApiNotes(live.contexts)];
   let inputs = live.contexts;
   if (opts.fetchEnvoy && opts.fromPods?.length) inputs = await fetchProxyStates(opts, inputs, notes);
   return {snapshot: buildSnapshot(inputs.map(buildContext), {...snapOpts, notes}), unreachable: live.unreachable, cleanup: async () => {}};
+}
+
+/** A missing CRD is read as empty, with a note: say when Istio's own networking API is absent. */
+function missingApiNotes(contexts: readonly ContextInput[]): string[] {
+  return contexts
+    .filter((c) => c.notInstalled?.includes('DestinationRule'))
+    .map((c) => `context ${c.name}: the networking.istio.io API is not installed (no DestinationRules, ServiceEntries or WorkloadEntries were read)`);
 }
 
 /** doctor --from POD: read each pod's Envoy admin (port-forward, exec fallback) into its context. */

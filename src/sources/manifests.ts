@@ -43,7 +43,9 @@ export function parseManifests(text: string, file: string): ParsedManifests {
     }
     const meta = o.metadata as Record<string, unknown> | undefined;
     if (typeof o.apiVersion !== 'string' || typeof o.kind !== 'string' || !meta || typeof meta.name !== 'string') {
-      problems.push({file, line, message: 'not a Kubernetes object (missing apiVersion, kind or metadata.name)'});
+      // A common copy-paste slip (the TSB docs write `apiversion`): name the key that is misspelt.
+      const near = Object.keys(o).find((k) => k !== 'apiVersion' && k.toLowerCase() === 'apiversion');
+      problems.push({file, line, message: `not a Kubernetes object (missing apiVersion, kind or metadata.name)${near ? `: "${near}" should be "apiVersion"` : ''}`});
       return;
     }
     const key = kindKeyOf(o.apiVersion, o.kind);
