@@ -39,8 +39,9 @@ export interface NodeLocality extends Locality {
 /** A node's locality as Istio's sidecar registry reads it (GA labels, beta fallback). */
 export function nodeLocality(node: KubeObject | undefined, opts: {ambient?: boolean} = {}): NodeLocality {
   const l = node?.metadata.labels ?? {};
-  const region = l[LABEL.region] ?? (opts.ambient ? undefined : l[LABEL.betaRegion]) ?? '';
-  const zone = l[LABEL.zone] ?? (opts.ambient ? undefined : l[LABEL.betaZone]) ?? '';
+  // An empty GA label falls back to the beta one, as Istio's getPodLocality does (it tests for "").
+  const region = l[LABEL.region] || (opts.ambient ? undefined : l[LABEL.betaRegion]) || '';
+  const zone = l[LABEL.zone] || (opts.ambient ? undefined : l[LABEL.betaZone]) || '';
   const fromBetaLabels = (!l[LABEL.region] && !!l[LABEL.betaRegion]) || (!l[LABEL.zone] && !!l[LABEL.betaZone]);
   return {region, zone, subZone: l[LABEL.subzone] ?? '', fromBetaLabels};
 }
