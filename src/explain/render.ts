@@ -82,7 +82,7 @@ export function renderExplainTable(e: Explanation, opts: {width?: number; style?
     out.push('', s.bold('Notes'));
     for (const n of e.notes) out.push(wrap(`! ${n}`, width, '  '));
   }
-  out.push('', `${s.bold('Verdict')}: ${wrap(e.verdict, width).trimStart()}`);
+  out.push('', wrap(`Verdict: ${e.verdict}`, width).replace(/^Verdict/, s.bold('Verdict')));
   return out.join('\n') + '\n';
 }
 
