@@ -48,6 +48,8 @@ or above it, 2 usage or input error, 3 a cluster could not be read. Never writes
       if (!a || !b || parts.length > 3) throw new UserError(`--from ${f}: expected POD, NAMESPACE/POD or CONTEXT/NAMESPACE/POD`);
       return {namespace: a, name: b};
     });
+    // The same pod named twice is one client (and one admin read).
+    const fromUnique = fromPods.filter((p, i) => fromPods.findIndex((q) => q.context === p.context && q.namespace === p.namespace && q.name === p.name) === i);
     for (const c of flags.check ?? []) {
       if (!CHECKS.some((k) => k.meta.code === c.toUpperCase())) throw new UserError(`--check ${c}: no such check (see \`kubectl failover checks\`)`);
     }
@@ -62,7 +64,7 @@ or above it, 2 usage or input error, 3 a cluster could not be read. Never writes
         requestTimeoutMs: timeout,
         istioNamespace: flags['istio-namespace'],
         clientNamespaces: flags['client-namespace'] ?? [],
-        fromPods,
+        fromPods: fromUnique,
         fetchEnvoy: true,
         onProgress: (m) => progress.text(m),
       });
