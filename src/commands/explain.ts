@@ -81,10 +81,11 @@ traffic split Envoy computes now, and the split after each plausible failure.`;
       const envoy = await import('../envoy/index.js');
       const query = {service: target.fqdn, port: target.port, ...(flags.subset ? {subset: flags.subset} : {}), direction: (choice?.kind === 'waypoint' ? 'auto' : 'auto') as 'auto'};
       const selector = envoy.clusterSelectorFor(query);
+      const names = envoy.clusterNamesFor(query);
       const reader = await this.adminReader(flags, ctx, choice, timeout);
 
       const readOnce = async (): Promise<Explanation> => {
-        const dump: ClustersDump = await reader.clusters(selector);
+        const dump: ClustersDump = await reader.clusters(selector, names);
         const cluster: EnvoyCluster | undefined = envoy.findCluster(dump, query);
         if (!cluster) {
           const near = envoy.nearestClusterNames(dump, envoy.clusterNamesFor(query)[0]!, 5);
@@ -135,12 +136,13 @@ traffic split Envoy computes now, and the split after each plausible failure.`;
     ctx: ContextSnapshot | undefined,
     choice: ProxyChoice | undefined,
     timeout: number,
-  ): Promise<{via: string; clusters(sel: import('../envoy/types.js').ClusterSelector): Promise<ClustersDump>; configDump(cluster: string): Promise<import('../envoy/config-dump.js').ConfigDump | undefined>}> {
+  ): Promise<{via: string; clusters(sel: import('../envoy/types.js').ClusterSelector, names: readonly string[]): Promise<ClustersDump>; configDump(cluster: string): Promise<import('../envoy/config-dump.js').ConfigDump | undefined>}> {
     const envoy = await import('../envoy/index.js');
     const fromFile = async (p: string | undefined, cluster: string) => (p ? envoy.loadConfigDump(p, {cluster}) : undefined);
     if (flags['clusters-file']) {
       const file = flags['clusters-file'];
-      return {via: `file ${file}`, clusters: (sel) => envoy.loadClustersDump(file, {cluster: sel}), configDump: (c) => fromFile(flags['config-dump'], c)};
+      // A file is scanned for the service's clusters only (a dump of any size, streamed).
+      return {via: `file ${file}`, clusters: (_sel, names) => envoy.loadClustersFor(file, names), configDump: (c) => fromFile(flags['config-dump'], c)};
     }
     const {openAdmin, readAll} = await import('../sources/envoy-admin.js');
     if (flags['admin-url']) {
@@ -163,7 +165,7 @@ traffic split Envoy computes now, and the split after each plausible failure.`;
       const clustersPath = dump.clusters.path;
       return {
         via: `bundle ${ctx.name}/envoy/${ns}/${pod}`,
-        clusters: (sel) => envoy.loadClustersDump(clustersPath, {cluster: sel, format: dump.clusters!.format}),
+        clusters: (_sel, names) => envoy.loadClustersFor(clustersPath, names, {format: dump.clusters!.format}),
         configDump: (c) => fromFile(flags['config-dump'] ?? dump.configDump?.path, c),
       };
     }

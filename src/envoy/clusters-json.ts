@@ -8,8 +8,8 @@
  */
 import {ENVOY_ADMIN} from '../istio/constants.js';
 import {edsHealthFrom, flagsFromHealth, healthyHealth, internalAddress, pipeAddress, socketDisplay, type AddressParts} from './host.js';
-import {arrField, boolField, field, isObj, numField, objField, parseJsonText, strField, wrapped, type Obj} from './json.js';
-import {DumpError, selectorPredicate, type ClustersDump, type EnvoyCluster, type EnvoyHost, type HostHealth, type ParseOptions} from './types.js';
+import {arrField, boolField, clean, field, isObj, numField, objField, parseJsonText, strField, wrapped, type Obj} from './json.js';
+import {DumpError, MAX_PRIORITY, selectorPredicate, validPriority, type ClustersDump, type EnvoyCluster, type EnvoyHost, type HostHealth, type ParseOptions} from './types.js';
 
 const WHAT = 'clusters JSON';
 
@@ -56,12 +56,14 @@ class Counters {
   badHosts = 0;
   unknownAddress = 0;
   unknownHealth = new Set<string>();
+  badPriority = 0;
 
   warnings(): string[] {
     const w: string[] = [];
     if (this.badClusters) w.push(`${WHAT}: ${this.badClusters} cluster_statuses entries are not objects (skipped)`);
     if (this.badHosts) w.push(`${WHAT}: ${this.badHosts} host_statuses entries are not objects (skipped)`);
     if (this.unknownAddress) w.push(`${WHAT}: ${this.unknownAddress} hosts have no socket, pipe or internal address (shown as 'unknown')`);
+    if (this.badPriority) w.push(`${WHAT}: ${this.badPriority} hosts skipped: a priority Envoy cannot have (not an integer from 0 to ${MAX_PRIORITY})`);
     if (this.unknownHealth.size) w.push(`${WHAT}: unknown eds_health_status ${[...this.unknownHealth].map((s) => JSON.stringify(s)).join(', ')} read as UNKNOWN`);
     return w;
   }
@@ -77,6 +79,7 @@ function clusterFrom(cs: Obj, name: string, counters: Counters): EnvoyCluster {
       continue;
     }
     const host = hostFrom(hs, counters);
+    if (!host) continue;
     // A host monitor only reports a rate, and a host can only be ejected, when an outlier detector exists.
     if (host.successRate !== undefined || host.localOriginSuccessRate !== undefined || host.health.failedOutlierCheck) evidence = true;
     hosts.push(host);
@@ -90,7 +93,12 @@ function clusterFrom(cs: Obj, name: string, counters: Counters): EnvoyCluster {
   return cluster;
 }
 
-function hostFrom(hs: Obj, counters: Counters): EnvoyHost {
+function hostFrom(hs: Obj, counters: Counters): EnvoyHost | undefined {
+  const priority = numField(hs, 'priority') ?? 0;
+  if (!validPriority(priority)) {
+    counters.badPriority++;
+    return undefined;
+  }
   const addr = addressFrom(objField(hs, 'address'));
   if (addr.address === 'unknown') counters.unknownAddress++;
   const health = healthFrom(objField(hs, 'health_status'), counters);
@@ -102,7 +110,7 @@ function hostFrom(hs: Obj, counters: Counters): EnvoyHost {
       zone: (loc && strField(loc, 'zone')) ?? '',
       subZone: (loc && strField(loc, 'sub_zone')) ?? '',
     },
-    priority: numField(hs, 'priority') ?? 0,
+    priority,
     weight: Math.max(ENVOY_ADMIN.minHostWeight, numField(hs, 'weight') ?? ENVOY_ADMIN.minHostWeight),
     health,
     flags: flagsFromHealth(health),
@@ -169,7 +177,7 @@ function statsFrom(list: unknown[] | undefined): Record<string, number> {
   if (!list) return stats;
   for (const m of list) {
     if (!isObj(m) || typeof m.name !== 'string') continue;
-    stats[m.name] = numField(m, 'value') ?? 0;
+    stats[clean(m.name)] = numField(m, 'value') ?? 0;
   }
   return stats;
 }

@@ -14,7 +14,8 @@
 import {StringDecoder} from 'node:string_decoder';
 import {ENVOY_ADMIN} from '../istio/constants.js';
 import {healthyHealth, parseHealthFlagsValue, parseTextAddress, type AddressParts} from './host.js';
-import {DumpError, selectorPredicate, type ClustersDump, type EnvoyCluster, type EnvoyHost, type HostHealth, type ParseOptions} from './types.js';
+import {clean} from './json.js';
+import {DumpError, MAX_PRIORITY, selectorPredicate, validPriority, type ClustersDump, type EnvoyCluster, type EnvoyHost, type HostHealth, type ParseOptions} from './types.js';
 
 const WHAT = 'clusters text';
 
@@ -95,6 +96,8 @@ interface HostBuilder {
   zone: string;
   subZone: string;
   priority: number;
+  /** A priority line Envoy cannot have written (over MAX_PRIORITY): the host is skipped. */
+  badPriority?: boolean;
   stats: Record<string, number>;
   successRate?: number;
   localOriginSuccessRate?: number;
@@ -193,8 +196,8 @@ class TextDumpBuilder {
     if (CLUSTER_ATTRS.has(head)) {
       const c = this.cluster(name);
       const value = rest.slice(k + 2);
-      if (head === 'observability_name') c.observabilityName = own(value);
-      else if (head === 'eds_service_name') c.edsServiceName = own(value);
+      if (head === 'observability_name') c.observabilityName = clean(own(value));
+      else if (head === 'eds_service_name') c.edsServiceName = clean(own(value));
       else c.addedViaApi = value === 'true';
       return true;
     }
@@ -230,13 +233,13 @@ class TextDumpBuilder {
     let h = c.hosts.get(addr);
     if (!h) {
       const owned = own(addr);
-      const parts = parseTextAddress(owned);
+      const parts = parseTextAddress(clean(owned));
       h = {addr: parts, flags: [], health: healthyHealth(), region: '', zone: '', subZone: '', priority: 0, stats: {}};
       c.hosts.set(owned, h);
     }
     switch (key) {
       case 'hostname':
-        if (value) h.hostname = own(value);
+        if (value) h.hostname = clean(own(value));
         return true;
       case 'health_flags': {
         const parsed = parseHealthFlagsValue(value);
@@ -245,16 +248,17 @@ class TextDumpBuilder {
         h.health = parsed.health;
         return true;
       }
-      case 'region': h.region = own(value); return true;
-      case 'zone': h.zone = own(value); return true;
-      case 'sub_zone': h.subZone = own(value); return true;
+      case 'region': h.region = clean(own(value)); return true;
+      case 'zone': h.zone = clean(own(value)); return true;
+      case 'sub_zone': h.subZone = clean(own(value)); return true;
       case 'canary': return value === 'true' || value === 'false';
       case 'weight':
       case 'priority': {
         const n = intValue(value);
         if (n === undefined) return false;
         if (key === 'weight') h.weight = n;
-        else h.priority = n;
+        else if (validPriority(n)) h.priority = n;
+        else h.badPriority = true;
         return true;
       }
       case 'success_rate':
@@ -282,12 +286,17 @@ class TextDumpBuilder {
       throw new DumpError(`not an Envoy /clusters dump: no line reads cluster::key::value${hint}; line 1 is ${JSON.stringify(this.firstLine ?? '')}`);
     }
     const clusters: EnvoyCluster[] = [];
-    for (const c of this.clusters.values()) clusters.push(toCluster(c));
+    let badPriority = 0;
+    for (const c of this.clusters.values()) {
+      for (const [k, h] of c.hosts) if (h.badPriority) (badPriority++, c.hosts.delete(k));
+      clusters.push(toCluster(c));
+    }
     const warnings: string[] = [];
+    if (badPriority) warnings.push(`${WHAT}: ${badPriority} hosts skipped: a priority Envoy cannot have (over ${MAX_PRIORITY})`);
     if (this.bad) {
       warnings.push(`${WHAT}: ${this.bad} line${this.bad === 1 ? '' : 's'} not understood and skipped (first: line ${this.firstBad!.line} ${JSON.stringify(this.firstBad!.text)})`);
     }
-    return {clusters, format: 'text', allClusterNames: [...this.names], warnings};
+    return {clusters, format: 'text', allClusterNames: [...this.names].map(clean), warnings};
   }
 }
 
@@ -313,7 +322,7 @@ function toCluster(c: ClusterBuilder): EnvoyCluster {
   // The outlier lines come before added_via_api (always printed): without that line the cluster's
   // header was cut off (a grep or a partial paste) and the absence of outlier lines proves nothing.
   const cluster: EnvoyCluster = {
-    name: c.name,
+    name: clean(c.name),
     outlierDetectionConfigured: c.outlier,
     outlierDetectionKnown: c.outlier || c.addedViaApi !== undefined,
     hosts,

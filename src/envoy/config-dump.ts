@@ -7,7 +7,7 @@
 import {ENVOY_ADMIN} from '../istio/constants.js';
 import {addressFrom} from './clusters-json.js';
 import {edsHealthFrom, flagsFromHealth, healthyHealth} from './host.js';
-import {arrField, field, isObj, numField, objField, parseJsonText, strField, wrapped, type Obj} from './json.js';
+import {arrField, clean, field, isObj, numField, objField, parseJsonText, strField, wrapped, type Obj} from './json.js';
 import {
   DumpError,
   selectorPredicate,
@@ -17,6 +17,8 @@ import {
   type EnvoyHost,
   type Locality,
   type ParseOptions,
+  MAX_PRIORITY,
+  validPriority,
 } from './types.js';
 
 const WHAT = 'config_dump JSON';
@@ -97,6 +99,8 @@ export interface EdsCluster {
   source: 'static' | 'dynamic' | 'inline';
   endpoints: EdsEndpoint[];
   overprovisioningFactor?: number;
+  /** Endpoints left out: a priority Envoy cannot have (see MAX_PRIORITY). */
+  invalidPriority?: number;
 }
 
 export interface ConfigDump {
@@ -157,6 +161,8 @@ export function configDumpFromJson(root: unknown, opts: ParseOptions = {}): Conf
     }
   }
   if (unknownTypes) out.warnings.push(`${WHAT}: ${unknownTypes} configs entries of unknown @type skipped`);
+  const badPriority = [...out.endpoints, ...out.clusters.flatMap((c) => (c.loadAssignment ? [c.loadAssignment] : []))].reduce((n, e) => n + (e.invalidPriority ?? 0), 0);
+  if (badPriority) out.warnings.push(`${WHAT}: ${badPriority} endpoints skipped: a priority Envoy cannot have (not an integer from 0 to ${MAX_PRIORITY})`);
   return out;
 }
 
@@ -186,7 +192,7 @@ function nodeFrom(n: Obj): ProxyNode {
       node.podNamespace = podId.slice(dot + 1);
     } else if (podId) node.podName = podId;
   }
-  const str = (k: string): string | undefined => (typeof metadata[k] === 'string' && metadata[k] !== '' ? (metadata[k] as string) : undefined);
+  const str = (k: string): string | undefined => (typeof metadata[k] === 'string' && metadata[k] !== '' ? clean(metadata[k] as string) : undefined);
   const version = str('ISTIO_VERSION');
   if (version) node.istioVersion = version;
   const clusterId = str('CLUSTER_ID');
@@ -195,7 +201,7 @@ function nodeFrom(n: Obj): ProxyNode {
   if (ns) node.namespace = ns;
   const labels = metadata.LABELS;
   if (isObj(labels)) {
-    for (const [k, v] of Object.entries(labels)) if (typeof v === 'string') node.labels[k] = v;
+    for (const [k, v] of Object.entries(labels)) if (typeof v === 'string') node.labels[clean(k)] = clean(v);
   }
   return node;
 }
@@ -258,20 +264,20 @@ function istioMetadata(c: Obj): IstioClusterMetadata | undefined {
   // Struct contents keep Istio's own (snake_case) keys even in camelCase dumps.
   const out: IstioClusterMetadata = {services: []};
   if (typeof istio.config === 'string') {
-    out.config = istio.config;
-    const m = DR_PATH.exec(istio.config);
+    out.config = clean(istio.config);
+    const m = DR_PATH.exec(out.config);
     if (m) out.destinationRule = {apiVersion: `${m[1]}/${m[2]}`, namespace: m[3]!, name: m[4]!};
   }
-  if (typeof istio.subset === 'string') out.subset = istio.subset;
+  if (typeof istio.subset === 'string') out.subset = clean(istio.subset);
   const port = wrapped(istio.default_original_port ?? istio.defaultOriginalPort);
   if (port !== undefined) out.defaultOriginalPort = port;
   if (Array.isArray(istio.services)) {
     for (const s of istio.services) {
       if (!isObj(s)) continue;
       const svc: IstioClusterMetadata['services'][number] = {};
-      if (typeof s.host === 'string') svc.host = s.host;
-      if (typeof s.name === 'string') svc.name = s.name;
-      if (typeof s.namespace === 'string') svc.namespace = s.namespace;
+      if (typeof s.host === 'string') svc.host = clean(s.host);
+      if (typeof s.name === 'string') svc.name = clean(s.name);
+      if (typeof s.namespace === 'string') svc.namespace = clean(s.namespace);
       out.services.push(svc);
     }
   }
@@ -304,6 +310,10 @@ export function edsClusterFrom(cla: Obj, source: EdsCluster['source'], fallbackN
       subZone: (loc && strField(loc, 'sub_zone')) ?? '',
     };
     const priority = numField(lle, 'priority') ?? 0;
+    if (!validPriority(priority)) {
+      out.invalidPriority = (out.invalidPriority ?? 0) + (arrField(lle, 'lb_endpoints')?.length ?? 0);
+      continue;
+    }
     const lw = field(lle, 'load_balancing_weight');
     const localityWeight = lw === undefined ? undefined : wrapped(lw);
     for (const lbe of arrField(lle, 'lb_endpoints') ?? []) {

@@ -7,6 +7,7 @@ import {parseClustersJson} from './clusters-json.js';
 import {parseClustersTextStream, parseClustersText} from './clusters-text.js';
 import {parseConfigDump, type ConfigDump} from './config-dump.js';
 import {stripBom} from './json.js';
+import {scanJsonDump, scanTextDump} from './scan.js';
 import {DumpError, type ClusterSelector, type ClustersDump, type EnvoyCluster, type ParseOptions} from './types.js';
 
 export * from './types.js';
@@ -80,6 +81,28 @@ export async function loadClustersDump(pathOrText: string, opts: LoadOptions = {
     }
   }
   return parseClustersJson(await readJsonFile(file, size, 'clusters JSON'), parseOpts);
+}
+
+/**
+ * The clusters named `names` (in the order explain prefers them) from a dump file or text. A file
+ * is scanned for just those clusters (src/envoy/scan.ts: streamed, a dump of any size, in about the
+ * time it takes to read it); when they are not there, or the file is not what it seems, the whole
+ * dump is read with loadClustersDump, which gives every cluster name (for hints) and exact errors.
+ */
+export async function loadClustersFor(pathOrText: string, names: readonly string[], opts: {format?: 'json' | 'text' | 'auto'} = {}): Promise<ClustersDump> {
+  const wanted = new Set(names);
+  const full = (): Promise<ClustersDump> => loadClustersDump(pathOrText, {cluster: (n) => wanted.has(n), ...(opts.format ? {format: opts.format} : {})});
+  if (isDumpText(pathOrText)) return full();
+  const size = await fileSize(pathOrText);
+  if (size === 0) return full();
+  const format = !opts.format || opts.format === 'auto' ? sniffFormat(await readHead(pathOrText)) : opts.format;
+  let found: ClustersDump | undefined;
+  try {
+    found = format === 'json' ? await scanJsonDump(pathOrText, names) : await scanTextDump(pathOrText, names);
+  } catch {
+    found = undefined; // unreadable mid-way: the ordinary reader says why
+  }
+  return found ?? full();
 }
 
 /** A /config_dump from a file path or from its text. */

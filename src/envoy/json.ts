@@ -78,9 +78,22 @@ export function arrField(o: Obj, snake: string): unknown[] | undefined {
   return Array.isArray(v) ? v : undefined;
 }
 
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const UNPRINTABLE_ALL = new RegExp(UNPRINTABLE.source, 'g');
+
+/**
+ * A string from a dump, without control characters or bidirectional overrides (each becomes
+ * U+FFFD). Envoy never writes them in names, addresses, hostnames or localities; a dump that has
+ * them was edited, and they must not reach a terminal through any renderer.
+ */
+export function clean(s: string): string {
+  return UNPRINTABLE.test(s) ? s.replace(UNPRINTABLE_ALL, '\uFFFD') : s;
+}
+
 export function strField(o: Obj, snake: string): string | undefined {
   const v = field(o, snake);
-  return typeof v === 'string' ? v : undefined;
+  return typeof v === 'string' ? clean(v) : undefined;
 }
 
 /** A number that protojson may write as a string (64-bit ints) or a number; undefined if neither. */

@@ -98,6 +98,19 @@ export interface EnvoyCluster {
   hosts: EnvoyHost[];
 }
 
+/**
+ * The highest priority an Envoy endpoint can have: LocalityLbEndpoints.priority is
+ * `[(validate.rules).uint32 = {lte: 128}]` (envoy/config/endpoint/v3/endpoint_components.proto),
+ * so Envoy rejects anything above. A dump with more was not written by Envoy: its hosts are
+ * skipped with a warning (the traffic model allocates one level per priority).
+ */
+export const MAX_PRIORITY = 128;
+
+/** A priority Envoy can have: an integer 0..MAX_PRIORITY. */
+export function validPriority(n: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n <= MAX_PRIORITY;
+}
+
 export type DumpFormat = 'json' | 'text' | 'config_dump';
 
 export interface ClustersDump {

@@ -12,15 +12,82 @@ export interface ServicePort {
   readonly targetPort?: number | string;
 }
 
+const portsCache = new WeakMap<KubeObject, ServicePort[]>();
+
+/**
+ * The numeric ports of a Service. Snapshot objects are frozen, so their answer is computed once
+ * and shared (frozen: callers only read it); other objects get a fresh array every time.
+ */
 export function servicePorts(svc: KubeObject): ServicePort[] {
-  return ((svc.spec?.ports ?? []) as ServicePort[]).filter((p) => typeof p.port === 'number');
+  const hit = portsCache.get(svc);
+  if (hit) return hit;
+  const ports = ((svc.spec?.ports ?? []) as ServicePort[]).filter((p) => typeof p.port === 'number');
+  if (Object.isFrozen(svc) && (svc.spec === undefined || Object.isFrozen(svc.spec))) portsCache.set(svc, Object.freeze(ports) as ServicePort[]);
+  return ports;
+}
+
+/**
+ * Pods of one namespace by label (`key NUL value` → pods, in the namespace's order), built once per
+ * context and namespace so that selecting a service's pods never scans the namespace again.
+ * Only string label values are indexed; callers re-check candidates with selectsLabels.
+ */
+const podLabelIndex = new WeakMap<ContextSnapshot, Map<string, Map<string, Map<string, KubeObject[]>>>>();
+
+function podsLabelled(ctx: ContextSnapshot, namespace: string, key: string, value: string): readonly KubeObject[] {
+  let perNs = podLabelIndex.get(ctx);
+  if (!perNs) podLabelIndex.set(ctx, (perNs = new Map()));
+  let idx = perNs.get(namespace);
+  if (!idx) {
+    // label key → value → pods
+    idx = new Map();
+    for (const p of ctx.index.byNamespace('Pod', namespace)) {
+      const labels = p.metadata.labels;
+      if (!labels) continue;
+      for (const k in labels) {
+        if (!Object.prototype.hasOwnProperty.call(labels, k)) continue;
+        const v = labels[k];
+        if (typeof v !== 'string') continue;
+        let values = idx.get(k);
+        if (!values) idx.set(k, (values = new Map()));
+        let list = values.get(v);
+        if (!list) values.set(v, (list = []));
+        list.push(p);
+      }
+    }
+    perNs.set(namespace, idx);
+  }
+  return idx.get(key)?.get(value) ?? [];
+}
+
+/**
+ * Pods of a namespace whose labels a Service-style selector selects (any phase), in namespace
+ * order: the shortest label list of the index, filtered. Same answer as filtering every pod.
+ */
+function podsSelected(ctx: ContextSnapshot, namespace: string, selector: Readonly<Record<string, string>>): readonly KubeObject[] {
+  let best: readonly KubeObject[] | undefined;
+  for (const k of Object.keys(selector)) {
+    const v = selector[k];
+    // A non-string selector value (malformed input) never equals a label: scan as before.
+    if (typeof v !== 'string') return ctx.index.byNamespace('Pod', namespace).filter((p) => selectsLabels(selector, p.metadata.labels));
+    const list = podsLabelled(ctx, namespace, k, v);
+    if (!best || list.length < best.length) best = list;
+    if (best.length === 0) return best;
+  }
+  if (!best) return [];
+  return Object.keys(selector).length === 1 ? best : best.filter((p) => selectsLabels(selector, p.metadata.labels));
+}
+
+/** Pods of a namespace (any phase) that a Service-style selector selects, in namespace order; [] for an empty selector. */
+export function podsMatchingSelector(ctx: ContextSnapshot, namespace: string, selector: Readonly<Record<string, string>>): KubeObject[] {
+  if (Object.keys(selector).length === 0) return [];
+  return [...podsSelected(ctx, namespace, selector)];
 }
 
 /** Running, not-terminating pods the Service's selector selects (the Service's endpoints). */
 export function podsOfService(ctx: ContextSnapshot, svc: KubeObject): KubeObject[] {
   const selector = svc.spec?.selector as Record<string, string> | undefined;
   if (!selector || Object.keys(selector).length === 0) return [];
-  return ctx.index.byNamespace('Pod', svc.metadata.namespace ?? '').filter((p) => isLivePod(p) && selectsLabels(selector, p.metadata.labels));
+  return podsSelected(ctx, svc.metadata.namespace ?? '', selector).filter((p) => isLivePod(p));
 }
 
 export function isLivePod(p: KubeObject): boolean {
@@ -118,7 +185,15 @@ export function waypointOf(ctx: ContextSnapshot, svc: KubeObject): WaypointBindi
 }
 
 /** Tetrate Service Bridge manages this cluster (ControlPlane CR, or xcp.tetrate.io marks). */
+const tetrateCache = new WeakMap<ContextSnapshot, boolean>();
+
 export function isTetrate(ctx: ContextSnapshot): boolean {
+  let hit = tetrateCache.get(ctx);
+  if (hit === undefined) tetrateCache.set(ctx, (hit = tetrateMarked(ctx)));
+  return hit;
+}
+
+function tetrateMarked(ctx: ContextSnapshot): boolean {
   if (ctx.objects.ControlPlane.length > 0) return true;
   const marked = (o: KubeObject): boolean =>
     Object.keys(o.metadata.labels ?? {}).some((k) => k.startsWith('xcp.tetrate.io/')) ||
@@ -181,5 +256,6 @@ export function clientPods(snapshot: Snapshot, ctx: ContextSnapshot, svc: KubeOb
 
 /** Pods of a waypoint (Gateway) in a context: label gateway.networking.k8s.io/gateway-name. */
 export function waypointPods(ctx: ContextSnapshot, name: string, namespace: string): KubeObject[] {
-  return ctx.index.byNamespace('Pod', namespace).filter((p) => p.metadata.labels?.[LABEL.gatewayName] === name && isLivePod(p));
+  if (typeof name !== 'string') return ctx.index.byNamespace('Pod', namespace).filter((p) => p.metadata.labels?.[LABEL.gatewayName] === name && isLivePod(p));
+  return podsLabelled(ctx, namespace, LABEL.gatewayName, name).filter((p) => isLivePod(p));
 }

@@ -1,12 +1,15 @@
-import {createReadStream, promises as fs} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {createReadStream, existsSync, promises as fs, rmSync} from 'node:fs';
+import {tmpdir, totalmem} from 'node:os';
 import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {Worker} from 'node:worker_threads';
 import {parse as parseYaml} from 'yaml';
 import type {KindKey} from '../model/kinds.js';
 import type {ContextInput, EnvoyDumpRef, UnreadKind} from '../model/snapshot.js';
 import type {KubeObject} from '../model/types.js';
 import {UserError} from './errors.js';
-import {formatProblem, parseManifests} from './manifests.js';
+import {oneLine} from '../render/text.js';
+import {formatProblem, parseManifests, type ParsedManifests} from './manifests.js';
 
 export const BUNDLE_META = 'bundle.yaml';
 export const DEFAULT_CONTEXT = 'default';
@@ -42,7 +45,12 @@ const MANIFEST_EXT = /\.(ya?ml|json)$/i;
 
 async function walk(dir: string, depth: number, out: string[], counter: {n: number}): Promise<void> {
   if (depth > BUNDLE_LIMITS.maxDepth) throw new UserError(`bundle: directory nesting deeper than ${BUNDLE_LIMITS.maxDepth} levels at ${dir}`);
-  const entries = await fs.readdir(dir, {withFileTypes: true});
+  let entries;
+  try {
+    entries = await fs.readdir(dir, {withFileTypes: true});
+  } catch (e) {
+    throw new UserError(oneLine(`bundle: cannot read the folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
+  }
   entries.sort((a, b) => a.name.localeCompare(b.name));
   for (const e of entries) {
     const p = path.join(dir, e.name);
@@ -55,19 +63,20 @@ async function walk(dir: string, depth: number, out: string[], counter: {n: numb
   }
 }
 
-async function extractArchive(file: string): Promise<string> {
-  const {extract} = await import('./archive.js');
+async function extractArchive(file: string): Promise<{root: string; tmp: string; refused: readonly string[]}> {
+  const {extract, removeTree} = await import('./archive.js');
   const dir = await fs.mkdtemp(path.join(tmpdir(), 'kubectl-failover-bundle-'));
+  let refused: readonly string[];
   try {
-    await extract(file, dir);
+    refused = (await extract(file, dir)).refused;
   } catch (e) {
-    await fs.rm(dir, {recursive: true, force: true});
+    await removeTree(dir);
     throw e;
   }
   // An archive of a bundle usually holds one top folder: step into it.
   const top = await fs.readdir(dir, {withFileTypes: true});
-  if (top.length === 1 && top[0]!.isDirectory()) return path.join(dir, top[0]!.name);
-  return dir;
+  if (top.length === 1 && top[0]!.isDirectory()) return {root: path.join(dir, top[0]!.name), tmp: dir, refused};
+  return {root: dir, tmp: dir, refused};
 }
 
 async function isGzip(file: string): Promise<boolean> {
@@ -93,25 +102,72 @@ export async function loadBundle(bundlePath: string, opts: {istioNamespace?: str
   }
   let root = bundlePath;
   let tmpRoot: string | undefined;
+  const archiveNotes: string[] = [];
   if (stat.isFile()) {
     if (!(await isGzip(bundlePath))) {
       // A single manifest file is a one-context bundle too.
       if (MANIFEST_EXT.test(bundlePath)) return loadFiles([{context: DEFAULT_CONTEXT, files: [bundlePath], root: path.dirname(bundlePath)}], undefined, opts, async () => {});
       throw new UserError(`bundle ${bundlePath}: not a directory, a .tar.gz archive or a YAML/JSON file`);
     }
-    root = await extractArchive(bundlePath);
-    tmpRoot = root;
+    const x = await extractArchive(bundlePath);
+    root = x.root;
+    tmpRoot = x.tmp;
+    if (x.refused.length) archiveNotes.push(`bundle ${bundlePath}: ${x.refused.length} archive entries refused and not read (links, devices or paths outside the bundle): ${x.refused.slice(0, 5).join(', ')}${x.refused.length > 5 ? ', …' : ''}`);
   } else if (!stat.isDirectory()) {
     throw new UserError(`bundle ${bundlePath}: not a directory or a .tar.gz archive`);
   }
-  const cleanup = async (): Promise<void> => {
-    if (tmpRoot) await fs.rm(path.dirname(tmpRoot).startsWith(tmpdir()) ? tmpRoot : tmpRoot, {recursive: true, force: true});
+  // A safety net: the extracted copy goes away when the process ends, even on a path that never
+  // calls cleanup (an error after loading, an early exit).
+  const onExit = (): void => {
+    if (tmpRoot) rmSync(tmpRoot, {recursive: true, force: true});
   };
+  if (tmpRoot) process.once('exit', onExit);
+  const cleanup = async (): Promise<void> => {
+    if (!tmpRoot) return;
+    await fs.rm(tmpRoot, {recursive: true, force: true, maxRetries: 10, retryDelay: 50});
+    process.off('exit', onExit);
+  };
+  try {
+    return await readTree(root, archiveNotes, opts, cleanup);
+  } catch (e) {
+    // Nothing of an extracted archive outlives a failed read.
+    await cleanup();
+    throw e;
+  }
+}
 
+/** bundle.yaml is untrusted too: keep only well-formed fields. */
+function validMeta(raw: unknown): BundleMeta | undefined {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const m = raw as Record<string, unknown>;
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const out: BundleMeta = {};
+  if (str(m.apiVersion)) out.apiVersion = str(m.apiVersion);
+  if (str(m.kind)) out.kind = str(m.kind);
+  if (str(m.createdAt)) out.createdAt = str(m.createdAt);
+  if (m.tool && typeof m.tool === 'object' && !Array.isArray(m.tool)) out.tool = {name: str((m.tool as Record<string, unknown>).name), version: str((m.tool as Record<string, unknown>).version)};
+  if (Array.isArray(m.notes)) out.notes = m.notes.filter((n): n is string => typeof n === 'string').map((n) => oneLine(n));
+  if (Array.isArray(m.contexts)) {
+    out.contexts = [];
+    for (const c of m.contexts as unknown[]) {
+      if (!c || typeof c !== 'object' || typeof (c as {name?: unknown}).name !== 'string') continue;
+      const cc = c as Record<string, unknown>;
+      const unread = Array.isArray(cc.unread)
+        ? (cc.unread as unknown[]).filter((u): u is UnreadKind => !!u && typeof u === 'object' && typeof (u as UnreadKind).kind === 'string' && typeof (u as UnreadKind).reason === 'string').map((u) => ({kind: u.kind, cause: u.cause === 'forbidden' ? ('forbidden' as const) : ('error' as const), reason: oneLine(u.reason)}))
+        : undefined;
+      const notInstalled = Array.isArray(cc.notInstalled) ? (cc.notInstalled as unknown[]).filter((k): k is KindKey => typeof k === 'string') : undefined;
+      out.contexts.push({name: cc.name as string, ...(str(cc.folder) ? {folder: str(cc.folder)} : {}), ...(str(cc.istioNamespace) ? {istioNamespace: str(cc.istioNamespace)} : {}), ...(unread ? {unread} : {}), ...(notInstalled ? {notInstalled} : {})});
+    }
+  }
+  return out;
+}
+
+async function readTree(root: string, archiveNotes: string[], opts: {istioNamespace?: string}, cleanup: () => Promise<void>): Promise<LoadedBundle> {
   let meta: BundleMeta | undefined;
   const metaPath = path.join(root, BUNDLE_META);
   try {
-    meta = parseYaml(await fs.readFile(metaPath, 'utf8')) as BundleMeta;
+    const st = await fs.lstat(metaPath);
+    if (st.isFile() && st.size <= 1024 * 1024) meta = validMeta(parseYaml(await fs.readFile(metaPath, 'utf8'), {maxAliasCount: 100}));
   } catch {
     meta = undefined;
   }
@@ -134,8 +190,21 @@ export async function loadBundle(bundlePath: string, opts: {istioNamespace?: str
       groups.push({context: named, files, root: path.join(root, d)});
     }
   }
-  return loadFiles(groups, meta, opts, cleanup);
+  for (const g of groups) {
+    // A context name is printed and passed to --context: no control characters.
+    const clean = g.context.replace(CONTROL_CHARS, '_');
+    if (clean !== g.context) {
+      archiveNotes.push(`bundle: context name ${JSON.stringify(g.context)} holds control characters; read as ${JSON.stringify(clean)}`);
+      g.context = clean;
+    }
+  }
+  const loaded = await loadFiles(groups, meta, opts, cleanup);
+  return {...loaded, notes: [...archiveNotes, ...loaded.notes]};
 }
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const HAS_CONTROL = new RegExp(CONTROL_CHARS.source);
 
 async function loadFiles(
   groups: {context: string; files: string[]; root: string}[],
@@ -146,10 +215,13 @@ async function loadFiles(
   const notes: string[] = [...(meta?.notes ?? [])];
   const contexts: ContextInput[] = [];
   let total = 0;
+  // Closed on every way out (an exception leaves an unref'd worker that does not hold the process).
+  const parser = new ManifestParser();
   for (const g of groups) {
     const objects: Partial<Record<KindKey, KubeObject[]>> = {};
     const envoy = new Map<string, {namespace: string; pod: string; clusters?: EnvoyDumpRef['clusters']; configDump?: EnvoyDumpRef['configDump']}>();
     let ignored = 0;
+    let badNames = 0;
     for (const f of g.files) {
       const rel = path.relative(g.root, f).split(path.sep);
       const envoyAt = rel.indexOf('envoy');
@@ -164,19 +236,42 @@ async function loadFiles(
         continue;
       }
       if (!MANIFEST_EXT.test(f) || path.basename(f) === BUNDLE_META) continue;
-      const size = (await fs.stat(f)).size;
+      let size: number;
+      try {
+        size = (await fs.stat(f)).size;
+      } catch (e) {
+        notes.push(oneLine(`${path.relative(path.dirname(g.root), f)}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`));
+        continue;
+      }
       if (size > BUNDLE_LIMITS.maxManifestBytes) {
-        notes.push(`${f}: skipped, larger than ${BUNDLE_LIMITS.maxManifestBytes / 1024 / 1024} MiB`);
+        notes.push(oneLine(`${path.relative(path.dirname(g.root), f)}: skipped, larger than ${BUNDLE_LIMITS.maxManifestBytes / 1024 / 1024} MiB (limit hit)`));
         continue;
       }
       total += size;
-      if (total > BUNDLE_LIMITS.maxTotalBytes) throw new UserError(`bundle: manifests larger than ${BUNDLE_LIMITS.maxTotalBytes / 1024 / 1024 / 1024} GiB in all (limit hit)`);
-      const text = await fs.readFile(f, 'utf8');
-      const parsed = parseManifests(text, path.relative(path.dirname(g.root), f));
-      for (const p of parsed.problems) notes.push(formatProblem(p));
+      if (total > BUNDLE_LIMITS.maxTotalBytes) {
+        parser.close();
+        throw new UserError(`bundle: manifests larger than ${BUNDLE_LIMITS.maxTotalBytes / 1024 / 1024 / 1024} GiB in all (limit hit)`);
+      }
+      let text: string;
+      try {
+        text = await fs.readFile(f, 'utf8');
+      } catch (e) {
+        notes.push(oneLine(`${path.relative(path.dirname(g.root), f)}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`));
+        continue;
+      }
+      const parsed = await parser.parse(text, path.relative(path.dirname(g.root), f));
+      for (const p of parsed.problems) notes.push(oneLine(formatProblem(p)));
       ignored += parsed.ignored;
-      for (const {key, obj} of parsed.objects) (objects[key] ??= []).push(obj);
+      for (const {key, obj} of parsed.objects) {
+        const ns = (obj.metadata as {namespace?: unknown}).namespace;
+        if (HAS_CONTROL.test(obj.metadata.name) || (ns !== undefined && (typeof ns !== 'string' || HAS_CONTROL.test(ns)))) {
+          badNames++;
+          continue;
+        }
+        (objects[key] ??= []).push(obj);
+      }
     }
+    if (badNames) notes.push(`${oneLine(g.context)}: ${badNames} object(s) skipped: a name or namespace holds control characters, which no Kubernetes API server accepts`);
     const m = meta?.contexts?.find((c) => c.name === g.context);
     contexts.push({
       name: g.context,
@@ -187,6 +282,7 @@ async function loadFiles(
       envoy: [...envoy.values()].filter((e) => e.clusters || e.configDump),
     });
   }
+  parser.close();
   return {contexts, notes, ...(meta ? {meta} : {}), cleanup};
 }
 
@@ -203,4 +299,111 @@ function dedupe(objects: Partial<Record<KindKey, KubeObject[]>>): Partial<Record
     });
   }
   return out;
+}
+
+/**
+ * Untrusted YAML is parsed in a worker thread with a memory and a time limit when it is large: the
+ * YAML parser needs up to ~500 bytes of heap per input byte and reads ~0.5–2 MiB/s on hostile
+ * input (dense errors, deep block nesting), so a 64 MiB file could otherwise exhaust memory or
+ * take minutes. A file over a limit is not read, with a note naming the limit.
+ */
+export const YAML_SANDBOX = {
+  /** Smaller files are parsed in process (their worst case fits easily in memory and time). */
+  thresholdBytes: 512 * 1024,
+  /** Enough for a 64 MiB manifest of ordinary YAML (≈30 bytes of heap per byte). */
+  maxHeapMb: Math.max(512, Math.min(2048, Math.floor(totalmem() / 1024 / 1024 / 4))),
+  minMs: 30_000,
+  msPerMiB: 5_000,
+};
+
+const WORKER_SOURCE = `
+const {parentPort, workerData} = require('node:worker_threads');
+Error.stackTraceLimit = 0;
+import(workerData.module).then(({parseManifests}) => {
+  parentPort.on('message', ({text, file}) => {
+    let r;
+    try { r = {ok: parseManifests(text, file)}; } catch (e) { r = {error: String((e && e.message) || e)}; }
+    parentPort.postMessage(r);
+  });
+  parentPort.postMessage({ready: true});
+}, (e) => parentPort.postMessage({ready: false, error: String((e && e.message) || e)}));
+`;
+
+/** The compiled manifests module a worker can import (absent when running from TypeScript sources without a build). */
+function manifestsModule(): string | undefined {
+  const here = new URL('./manifests.js', import.meta.url);
+  if (existsSync(fileURLToPath(here))) return here.href;
+  const built = new URL('../../dist/sources/manifests.js', import.meta.url);
+  return existsSync(fileURLToPath(built)) ? built.href : undefined;
+}
+
+export class ManifestParser {
+  private worker: Worker | undefined;
+  private unavailable = false;
+
+  async parse(text: string, file: string): Promise<ParsedManifests> {
+    if (text.length < YAML_SANDBOX.thresholdBytes || this.unavailable || isJson(text)) return parseManifests(text, file);
+    const w = await this.start();
+    if (!w) return parseManifests(text, file);
+    const limitMs = YAML_SANDBOX.minMs + Math.ceil(text.length / 2 ** 20) * YAML_SANDBOX.msPerMiB;
+    const notRead = (why: string): ParsedManifests => ({objects: [], problems: [{file, message: `not read: ${why} (limit hit)`}], ignored: 0});
+    return new Promise<ParsedManifests>((resolve) => {
+      const done = (r: ParsedManifests, restart: boolean): void => {
+        clearTimeout(timer);
+        w.off('message', onMessage);
+        w.off('error', onError);
+        if (restart) {
+          void w.terminate();
+          this.worker = undefined;
+        }
+        resolve(r);
+      };
+      const onMessage = (m: {ok?: ParsedManifests; error?: string}): void => done(m.ok ?? notRead(m.error ?? 'the parser failed'), false);
+      const onError = (e: Error & {code?: string}): void =>
+        done(e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? notRead(`parsing it needed more than ${YAML_SANDBOX.maxHeapMb} MiB of memory`) : notRead(oneLine(e.message)), true);
+      const timer = setTimeout(() => done(notRead(`parsing it took more than ${Math.round(limitMs / 1000)}s`), true), limitMs);
+      w.on('message', onMessage);
+      w.on('error', onError);
+      w.postMessage({text, file});
+    });
+  }
+
+  private async start(): Promise<Worker | undefined> {
+    if (this.worker) return this.worker;
+    const module = manifestsModule();
+    if (!module) {
+      this.unavailable = true;
+      return undefined;
+    }
+    const w = new Worker(WORKER_SOURCE, {eval: true, workerData: {module}, resourceLimits: {maxOldGenerationSizeMb: YAML_SANDBOX.maxHeapMb}, stdout: true, stderr: true});
+    w.unref();
+    const ok = await new Promise<boolean>((resolve) => {
+      w.once('message', (m: {ready?: boolean}) => resolve(!!m.ready));
+      w.once('error', () => resolve(false));
+    });
+    if (!ok) {
+      void w.terminate();
+      this.unavailable = true;
+      return undefined;
+    }
+    this.worker = w;
+    return w;
+  }
+
+  close(): void {
+    void this.worker?.terminate();
+    this.worker = undefined;
+  }
+}
+
+/** JSON is parsed in process: JSON.parse is fast and needs little memory (the YAML path is the risk). */
+function isJson(text: string): boolean {
+  const t = text.trimStart();
+  if (!t.startsWith('{') && !t.startsWith('[')) return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

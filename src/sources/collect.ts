@@ -24,7 +24,55 @@ export function redact(obj: KubeObject): KubeObject {
     delete base.data;
     delete base.binaryData;
   }
+  if (obj.kind === 'Pod' || obj.kind === 'Deployment') return redactEnv(base) as KubeObject;
   return base as KubeObject;
+}
+
+/** Environment variables whose name says they hold a credential (their value is never needed). */
+export const SECRET_ENV = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|AUTH)/i;
+export const REDACTED = '[redacted by kubectl-failover collect]';
+
+/** Pod and Deployment containers: `env[].value` of credential-looking variables replaced. */
+function redactEnv(o: Record<string, unknown>): Record<string, unknown> {
+  const fix = (containers: unknown): unknown =>
+    Array.isArray(containers)
+      ? containers.map((c) => {
+          if (!c || typeof c !== 'object' || !Array.isArray((c as {env?: unknown}).env)) return c;
+          const env = ((c as {env: unknown[]}).env).map((e) =>
+            e && typeof e === 'object' && typeof (e as {name?: unknown}).name === 'string' && SECRET_ENV.test((e as {name: string}).name) && (e as {value?: unknown}).value !== undefined ? {...(e as object), value: REDACTED} : e,
+          );
+          return {...(c as object), env};
+        })
+      : containers;
+  const podSpec = (spec: unknown): unknown => {
+    if (!spec || typeof spec !== 'object') return spec;
+    const sp = spec as Record<string, unknown>;
+    return {...sp, ...(sp.containers ? {containers: fix(sp.containers)} : {}), ...(sp.initContainers ? {initContainers: fix(sp.initContainers)} : {})};
+  };
+  if (o.kind === 'Pod') return {...o, spec: podSpec(o.spec)};
+  const spec = o.spec as Record<string, unknown> | undefined;
+  const template = spec?.template as Record<string, unknown> | undefined;
+  if (!template) return o;
+  return {...o, spec: {...spec, template: {...template, spec: podSpec(template.spec)}}};
+}
+
+/**
+ * An Envoy /config_dump without its SecretsConfigDump (certificates, and private keys should an
+ * Envoy not redact them): nothing of it is read, and a bundle must not carry credentials. Text
+ * that is not JSON is kept as it is (the reader reports it).
+ */
+export function redactConfigDump(text: string): string {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  const configs = doc && typeof doc === 'object' ? (doc as {configs?: unknown}).configs : undefined;
+  if (!Array.isArray(configs)) return text;
+  const kept = configs.filter((c) => !(c && typeof c === 'object' && typeof (c as Record<string, unknown>)['@type'] === 'string' && /SecretsConfigDump$/.test((c as Record<string, string>)['@type']!)));
+  if (kept.length === configs.length) return text;
+  return JSON.stringify({...(doc as object), configs: kept}, null, 1);
 }
 
 export interface EnvoyCapture {
@@ -56,7 +104,7 @@ export async function writeBundle(dir: string, contexts: readonly ContextInput[]
     const edir = path.join(dir, safeName(e.context), 'envoy', safeName(e.namespace), safeName(e.pod));
     await fs.mkdir(edir, {recursive: true});
     for (const [name, content] of Object.entries(e.files)) {
-      await fs.writeFile(path.join(edir, name), content);
+      await fs.writeFile(path.join(edir, safeName(name)), /^config_dump/i.test(name) ? redactConfigDump(content) : content);
       files++;
     }
   }

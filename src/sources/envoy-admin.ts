@@ -3,6 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import {Readable} from 'node:stream';
 import type {Transport} from './http.js';
+import {oneLine} from '../render/text.js';
 import {UserError} from './errors.js';
 
 /** Envoy's admin port in Istio proxies (istioctl's default for `proxy-config`). */
@@ -21,7 +22,9 @@ function withPath(base: string, p: string): string {
 /** GET over plain HTTP, as a stream of the body. */
 function httpGet(url: string, timeoutMs: number): Promise<Readable> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, (res) => {
+    // One request per connection (no keep-alive): an idle pooled socket would hold the
+    // port-forward tunnel, and the process, open for seconds after the answer.
+    const req = http.get(url, {agent: false, headers: {Connection: 'close'}}, (res) => {
       if ((res.statusCode ?? 0) >= 400) {
         res.resume();
         reject(new UserError(`Envoy admin ${url}: HTTP ${res.statusCode}`, 3));
@@ -29,8 +32,9 @@ function httpGet(url: string, timeoutMs: number): Promise<Readable> {
       }
       resolve(res);
     });
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs / 1000}s`)));
-    req.on('error', (e) => reject(new UserError(`Envoy admin ${url}: ${e.message}`, 3)));
+    // Idle timeout: also ends a body that stops flowing (the reader then sees an error, not a hang).
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs / 1000}s (--request-timeout)`)));
+    req.on('error', (e) => reject(new UserError(oneLine(`Envoy admin ${url}: ${e.message}`), 3)));
   });
 }
 
@@ -43,7 +47,10 @@ function httpGet(url: string, timeoutMs: number): Promise<Readable> {
 export async function portForward(t: Transport, namespace: string, pod: string, port: number): Promise<{localPort: number; close(): void; lastError(): string | undefined}> {
   const {default: WebSocket} = await import('ws');
   let lastError: string | undefined;
+  const tunnels = new Set<net.Socket>();
   const server = net.createServer((sock) => {
+    tunnels.add(sock);
+    sock.on('close', () => tunnels.delete(sock));
     const url = `${t.server.replace(/^http/, 'ws')}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/portforward?ports=${port}`;
     const ws = new WebSocket(url, ['v4.channel.k8s.io', 'channel.k8s.io'], {...t.options, headers: {...(t.options.headers ?? {})}, handshakeTimeout: t.timeoutMs} as never);
     const seen = new Set<number>();
@@ -83,7 +90,12 @@ export async function portForward(t: Transport, namespace: string, pod: string, 
     sock.on('error', () => ws.close());
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {localPort: (server.address() as net.AddressInfo).port, close: () => server.close(), lastError: () => lastError};
+  const close = (): void => {
+    server.close();
+    // Tunnels still open (a reader that gave up) end with the listener.
+    for (const sock of tunnels) sock.destroy();
+  };
+  return {localPort: (server.address() as net.AddressInfo).port, close, lastError: () => lastError};
 }
 
 /**
@@ -99,35 +111,51 @@ export async function execAdmin(t: Transport, namespace: string, pod: string, ad
   const ws = new WebSocket(url, ['v4.channel.k8s.io'], {...t.options, headers: {...(t.options.headers ?? {})}, handshakeTimeout: t.timeoutMs} as never);
   let stderr = '';
   let failed = false;
+  let succeeded = false;
+  const fail = (e: UserError): void => {
+    if (failed) return;
+    failed = true;
+    clearTimeout(idle);
+    out.destroy(e);
+    ws.terminate();
+  };
+  // A stream that goes quiet for --request-timeout is given up: never wait forever.
+  let idle = setTimeout(() => fail(new UserError(`exec in ${namespace}/${pod}: no data within ${t.timeoutMs / 1000}s (--request-timeout)`, 3)), t.timeoutMs);
+  const touch = (): void => {
+    clearTimeout(idle);
+    idle = setTimeout(() => fail(new UserError(`exec in ${namespace}/${pod}: no data within ${t.timeoutMs / 1000}s (--request-timeout)`, 3)), t.timeoutMs);
+  };
   ws.on('message', (data: Buffer) => {
+    touch();
     const buf = Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
     if (!buf.length) return;
     const ch = buf[0];
     const payload = buf.subarray(1);
     if (ch === 1) out.push(payload);
-    else if (ch === 2) stderr += payload.toString('utf8');
+    else if (ch === 2) stderr += payload.toString('utf8').slice(0, 4096);
     else if (ch === 3 && payload.length) {
       try {
         const st = JSON.parse(payload.toString('utf8')) as {status?: string; message?: string};
         if (st.status && st.status !== 'Success') {
-          failed = true;
-          out.destroy(new UserError(`exec in ${namespace}/${pod}: ${st.message ?? 'failed'}${stderr ? `: ${stderr.trim().split('\n')[0]}` : ''}`, 3));
-        }
+          fail(new UserError(oneLine(`exec in ${namespace}/${pod}: ${st.message ?? 'failed'}${stderr ? `: ${stderr.trim().split('\n')[0]}` : ''}`), 3));
+        } else if (st.status === 'Success') succeeded = true;
       } catch {
         /* ignore */
       }
     }
   });
   ws.on('unexpected-response', (_req, res) => {
-    failed = true;
-    out.destroy(new UserError(`exec in ${namespace}/${pod} refused: HTTP ${res.statusCode}`, 3));
+    fail(new UserError(`exec in ${namespace}/${pod} refused: HTTP ${res.statusCode}`, 3));
   });
   ws.on('error', (e) => {
-    failed = true;
-    out.destroy(new UserError(`exec in ${namespace}/${pod}: ${e.message}`, 3));
+    fail(new UserError(oneLine(`exec in ${namespace}/${pod}: ${e.message}`), 3));
   });
   ws.on('close', () => {
-    if (!failed) out.push(null);
+    clearTimeout(idle);
+    if (failed) return;
+    // Without the exit Status the output may be cut off: never hand on half a dump as whole.
+    if (!succeeded) fail(new UserError(`exec in ${namespace}/${pod}: the stream ended without an exit status (the answer may be cut off)`, 3));
+    else out.push(null);
   });
   return out;
 }

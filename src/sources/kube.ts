@@ -1,8 +1,9 @@
 import type {RequestOptions} from 'node:https';
-import {KINDS, type KindInfo, type KindKey} from '../model/kinds.js';
+import {KIND_BY_KEY, KINDS, type KindInfo, type KindKey} from '../model/kinds.js';
 import type {ContextInput, UnreadKind} from '../model/snapshot.js';
 import type {KubeObject} from '../model/types.js';
 import {UserError} from './errors.js';
+import {oneLine} from '../render/text.js';
 import {HttpError, requestJson, type Transport} from './http.js';
 
 export interface LiveOptions {
@@ -72,24 +73,34 @@ export async function transportFor(kc: KC, context: string, timeoutMs: number): 
   return {server: cluster.server.replace(/\/+$/, ''), options: opts, timeoutMs, context};
 }
 
+/** A 410 Gone (continue token expired by an etcd compaction) restarts the list from the top this many times. */
+export const LIST_RESTARTS = 3;
+
 interface GroupVersions {
-  /** group → the version to read (first preferred one served), or undefined if the group is absent. */
-  readonly [group: string]: string | undefined;
+  /**
+   * group → the version to read (first preferred one served), undefined if the group is absent,
+   * or the error that kept it from being discovered (its kinds are then unread).
+   */
+  readonly [group: string]: string | undefined | {error: unknown};
 }
 
 async function discoverGroups(t: Transport): Promise<GroupVersions> {
   const groups = [...new Set(KINDS.filter((k) => k.group && k.optional).map((k) => k.group))];
-  const out: Record<string, string | undefined> = {};
+  const out: Record<string, string | undefined | {error: unknown}> = {};
   await Promise.all(
     groups.map(async (g) => {
       try {
-        const doc = (await requestJson(t, `/apis/${g}`)) as {versions?: {version: string}[]};
-        const served = new Set((doc.versions ?? []).map((v) => v.version));
+        const doc = (await requestJson(t, `/apis/${g}`)) as {versions?: unknown};
+        const versions = Array.isArray(doc?.versions) ? (doc.versions as unknown[]) : [];
+        const served = new Set(versions.map((v) => (v && typeof v === 'object' ? (v as {version?: unknown}).version : undefined)).filter((v): v is string => typeof v === 'string'));
         const info = KINDS.find((k) => k.group === g)!;
         out[g] = info.versions.find((v) => served.has(v));
       } catch (e) {
         if (e instanceof HttpError && e.status === 404) out[g] = undefined;
-        else throw e;
+        // The server is not there, or will not take our credentials: the context is unreachable.
+        else if (!(e instanceof HttpError) || e.status === 401) throw e;
+        // Any other answer (403, 5xx after retries): only this group's kinds are unread.
+        else out[g] = {error: e};
       }
     }),
   );
@@ -101,35 +112,54 @@ function listPath(info: KindInfo, version: string, namespace?: string): string {
   return namespace ? `${prefix}/namespaces/${encodeURIComponent(namespace)}/${info.plural}` : `${prefix}/${info.plural}`;
 }
 
-/** One paged list (limit/continue) of a kind; a 410 (continue token expired) restarts the list once. */
+/** An answer that is not a list: the kind is unread rather than read as empty or half. */
+class MalformedList extends Error {}
+
+/**
+ * One paged list (limit/continue) of a kind. Every page request is retried on resets and 429/5xx
+ * (requestJson); a 410 (continue token expired) restarts the list from the top, up to
+ * LIST_RESTARTS times. Either the whole list is returned or an error is thrown: never part of it.
+ */
 async function listAll(t: Transport, info: KindInfo, version: string, namespace: string | undefined, chunk: number): Promise<KubeObject[]> {
   const items: KubeObject[] = [];
   let cont: string | undefined;
-  let restarted = false;
+  let restarts = 0;
   const apiVersion = info.group ? `${info.group}/${version}` : version;
   for (;;) {
     const q = new URLSearchParams({limit: String(chunk)});
     if (cont) q.set('continue', cont);
     if (info.labelSelector) q.set('labelSelector', info.labelSelector);
     const accept = info.metadataOnly ? 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json' : 'application/json';
-    let page: {items?: Record<string, unknown>[]; metadata?: {continue?: string}};
+    let page: unknown;
     try {
-      page = (await requestJson(t, `${listPath(info, version, namespace)}?${q}`, accept)) as typeof page;
+      page = await requestJson(t, `${listPath(info, version, namespace)}?${q}`, accept);
     } catch (e) {
-      if (e instanceof HttpError && e.status === 410 && cont && !restarted) {
-        restarted = true;
+      if (e instanceof HttpError && e.status === 410 && cont) {
+        if (restarts >= LIST_RESTARTS) {
+          throw new HttpError(410, `the list kept expiring (410 Gone: continue token too old) after ${restarts} restarts from the top`);
+        }
+        restarts++;
         items.length = 0;
         cont = undefined;
         continue;
       }
       throw e;
     }
-    for (const it of page.items ?? []) {
-      // List items omit apiVersion/kind; metadata-only lists carry meta.k8s.io's.
-      const {managedFields: _mf, ...metadata} = (it.metadata ?? {}) as Record<string, unknown>;
-      items.push({...it, metadata, apiVersion, kind: info.kind} as unknown as KubeObject);
+    const p = page as {items?: unknown; metadata?: {continue?: unknown}} | null;
+    if (!p || typeof p !== 'object' || Array.isArray(p) || (p.items !== undefined && p.items !== null && !Array.isArray(p.items))) {
+      throw new MalformedList(`the answer to the ${info.plural} list is not a list`);
     }
-    cont = page.metadata?.continue || undefined;
+    for (const it of (p.items as unknown[] | undefined | null) ?? []) {
+      const md = it && typeof it === 'object' ? (it as {metadata?: unknown}).metadata : undefined;
+      if (!md || typeof md !== 'object' || typeof (md as {name?: unknown}).name !== 'string') {
+        throw new MalformedList(`the ${info.plural} list holds an item without metadata.name`);
+      }
+      // List items omit apiVersion/kind; metadata-only lists carry meta.k8s.io's.
+      const {managedFields: _mf, ...metadata} = md as Record<string, unknown>;
+      items.push({...(it as object), metadata, apiVersion, kind: info.kind} as unknown as KubeObject);
+    }
+    const next = p.metadata && typeof p.metadata === 'object' ? p.metadata.continue : undefined;
+    cont = typeof next === 'string' && next ? next : undefined;
     if (!cont) return items;
   }
 }
@@ -138,9 +168,9 @@ function describeError(e: unknown): {cause: UnreadKind['cause']; reason: string;
   if (e instanceof HttpError) {
     if (e.status === 403) return {cause: 'forbidden', reason: 'forbidden', network: false};
     if (e.status === 401) return {cause: 'error', reason: 'unauthorized (401): credentials rejected', network: true};
-    return {cause: 'error', reason: `${e.status} ${e.message}`, network: false};
+    return {cause: 'error', reason: oneLine(`${e.status} ${e.message}`), network: false};
   }
-  return {cause: 'error', reason: (e as Error).message, network: true};
+  return {cause: 'error', reason: oneLine((e as Error).message), network: !(e instanceof MalformedList)};
 }
 
 async function readContext(t: Transport, opts: LiveOptions): Promise<ContextInput> {
@@ -151,7 +181,13 @@ async function readContext(t: Transport, opts: LiveOptions): Promise<ContextInpu
   const notInstalled: KindKey[] = [];
   await Promise.all(
     KINDS.map(async (info) => {
-      const version = info.group && info.optional ? groups[info.group] : info.versions[0];
+      const discovered = info.group && info.optional ? groups[info.group] : info.versions[0];
+      if (discovered !== undefined && typeof discovered === 'object') {
+        const d = describeError(discovered.error);
+        unread.push({kind: info.key, cause: d.cause, reason: d.cause === 'forbidden' ? d.reason : `API discovery of ${info.group} failed: ${d.reason}`});
+        return;
+      }
+      const version = discovered;
       if (!version) {
         notInstalled.push(info.key);
         return;
@@ -169,6 +205,8 @@ async function readContext(t: Transport, opts: LiveOptions): Promise<ContextInpu
       }
     }),
   );
+  // Stable order (the lists finish in any order).
+  unread.sort((a, b) => KINDS.findIndex((k) => k.key === a.kind) - KINDS.findIndex((k) => k.key === b.kind));
   return {name: t.context, istioNamespace: opts.istioNamespace, objects, unread, notInstalled};
 }
 
@@ -186,7 +224,7 @@ export async function readLive(opts: LiveOptions): Promise<LiveResult> {
         const t = await transportFor(kc, name, opts.requestTimeoutMs);
         return await readContext(t, opts);
       } catch (e) {
-        const reason = e instanceof UserError || e instanceof HttpError ? e.message : describeError(e).reason;
+        const reason = e instanceof UserError || e instanceof HttpError ? oneLine(e.message) : describeError(e).reason;
         unreachable.push({context: name, reason});
         return undefined;
       }
@@ -201,5 +239,12 @@ export async function readLive(opts: LiveOptions): Promise<LiveResult> {
     }
   }
   for (const u of unreachable) notes.push(`context ${u.context} could not be read: ${u.reason}`);
+  for (const c of contexts) {
+    if (unreachable.some((u) => u.context === c.name)) continue;
+    // Forbidden kinds are listed in `skipped` by the checks that need them; failures are said here too.
+    for (const u of c.unread ?? []) {
+      if (u.cause === 'error') notes.push(`context ${c.name}: ${KIND_BY_KEY.get(u.kind)?.plural ?? u.kind} not read (${u.reason}); the checks that need them are skipped`);
+    }
+  }
   return {contexts: contexts.filter((c) => !unreachable.some((u) => u.context === c.name)), unreachable, notes};
 }

@@ -1,5 +1,6 @@
 import {LineCounter, parseAllDocuments} from 'yaml';
 import {kindKeyOf, type KindKey} from '../model/kinds.js';
+import {parseSimpleYaml} from './yaml-fast.js';
 import type {KubeObject} from '../model/types.js';
 
 export interface ManifestProblem {
@@ -67,13 +68,36 @@ export function parseManifests(text: string, file: string): ParsedManifests {
       // Not strict JSON: fall through to YAML, which also reads JSON-like flow syntax.
     }
   }
+  // The YAML kubectl and `collect` write, read fast (src/sources/yaml-fast.ts); anything else, or a
+  // document that is not a Kubernetes object (its problem needs a line number), goes to `yaml`.
+  const fast = parseSimpleYaml(text);
+  if (fast) {
+    const before = {objects: objects.length, problems: problems.length, ignored};
+    for (const v of fast) add(v, undefined);
+    if (problems.length === before.problems) return {objects, problems, ignored};
+    objects.length = before.objects;
+    problems.length = before.problems;
+    ignored = before.ignored;
+  }
+  // The YAML parser needs memory in proportion to flow nesting (≈0.5 KiB a level): refuse what
+  // no Kubernetes object needs rather than exhaust memory on `[[[[…` (found by the fuzzer).
+  const depth = flowNestingOver(text, MAX_FLOW_NESTING);
+  if (depth) {
+    problems.push({file, message: `not read: brackets nested more than ${MAX_FLOW_NESTING} levels deep (limit hit)`});
+    return {objects, problems, ignored};
+  }
   const lc = new LineCounter();
   let docs;
+  // The parser makes an Error per problem: without stack traces, error-dense input costs 5x less.
+  const stackLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     docs = parseAllDocuments(text, {lineCounter: lc, prettyErrors: false, uniqueKeys: false});
   } catch (e) {
     problems.push({file, message: (e as Error).message});
     return {objects, problems, ignored};
+  } finally {
+    Error.stackTraceLimit = stackLimit;
   }
   const list = Array.isArray(docs) ? docs : [docs];
   for (const doc of list) {
@@ -91,6 +115,36 @@ export function parseManifests(text: string, file: string): ParsedManifests {
     }
   }
   return {objects, problems, ignored};
+}
+
+/** Kubernetes objects nest a few dozen levels; YAML flow collections deeper than this are refused. */
+export const MAX_FLOW_NESTING = 1000;
+
+/** Characters after which a quote opens a quoted scalar (elsewhere it is part of a plain one: `it's`). */
+const OPENS_SCALAR: ReadonlySet<number> = new Set([32, 9, 10, 13, 91, 123, 44, 58, 45, 63]);
+
+/** true when `[`/`{` nest deeper than `max` (quoted strings and comments skipped): a cheap linear scan. */
+function flowNestingOver(text: string, max: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 91 /* [ */ || c === 123 /* { */) {
+      if (++depth > max) return true;
+    } else if (c === 93 /* ] */ || c === 125 /* } */) {
+      if (depth > 0) depth--;
+    } else if ((c === 34 /* " */ || c === 39 /* ' */) && (i === 0 || OPENS_SCALAR.has(text.charCodeAt(i - 1)))) {
+      // Skip a quoted scalar ('' escapes ' in single quotes; \ escapes in double quotes).
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (c === 34 && d === 92 /* \ */) i++;
+        else if (d === c) break;
+      }
+    } else if (c === 35 /* # */ && (i === 0 || text.charCodeAt(i - 1) === 32 || text.charCodeAt(i - 1) === 10)) {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? text.length : nl;
+    }
+  }
+  return false;
 }
 
 export function formatProblem(p: ManifestProblem): string {

@@ -34,6 +34,8 @@ import type {
 import {
   clientPods,
   clusterId,
+  isLivePod,
+  podsMatchingSelector,
   contextNetwork,
   hasSidecar,
   isAmbientService,
@@ -424,8 +426,25 @@ export function ejectsNothing(od: OutlierDetection): boolean {
 // ---------------------------------------------------------------------------------------------
 // Endpoints.
 
-/** The endpoints of a target as proxies of its context see them (subset-filtered). */
+const endpointsCache = new WeakMap<Snapshot, WeakMap<HostTarget, Map<string, readonly ModelEndpoint[]>>>();
+
+/**
+ * The endpoints of a target as proxies of its context see them (subset-filtered). Several checks
+ * ask for the same target, port and subset: the answer is computed once per snapshot (each call
+ * gets its own array; the endpoints themselves are shared and read-only).
+ */
 export function targetEndpoints(snapshot: Snapshot, t: HostTarget, opts: {port?: number; subsetLabels?: Record<string, string>} = {}): ModelEndpoint[] {
+  let perTarget = endpointsCache.get(snapshot);
+  if (!perTarget) endpointsCache.set(snapshot, (perTarget = new WeakMap()));
+  let perKey = perTarget.get(t);
+  if (!perKey) perTarget.set(t, (perKey = new Map()));
+  const key = JSON.stringify([opts.port ?? null, opts.subsetLabels ?? null]);
+  let hit = perKey.get(key);
+  if (!hit) perKey.set(key, (hit = computeTargetEndpoints(snapshot, t, opts)));
+  return hit.slice();
+}
+
+function computeTargetEndpoints(snapshot: Snapshot, t: HostTarget, opts: {port?: number; subsetLabels?: Record<string, string>}): ModelEndpoint[] {
   const subset = opts.subsetLabels && Object.keys(opts.subsetLabels).length > 0 ? opts.subsetLabels : undefined;
   if (t.kind === 'Service') {
     return serviceEndpoints(snapshot, t.ctx, t.object, {...(opts.port !== undefined ? {port: opts.port} : {}), ...(subset ? {subsetLabels: subset} : {})});
@@ -469,6 +488,120 @@ function proxyKey(p: ClientProxy, keys: readonly string[]): string {
 }
 
 /**
+ * The client pods of one namespace's services (clientPods: the namespace, `--client-namespace`,
+ * `--from`), grouped once by proxy key (per key list), over all of them and over those with a
+ * sidecar. A target then only subtracts its own pods: no per-service pass over the namespace.
+ */
+interface PodGrouping {
+  /** Groups in the order of their first pod. */
+  readonly groups: readonly {readonly pods: readonly KubeObject[]}[];
+  readonly groupOf: ReadonlyMap<KubeObject, number>;
+}
+
+interface ClientPool {
+  readonly candidates: readonly KubeObject[];
+  readonly position: ReadonlyMap<KubeObject, number>;
+  /** Namespaces whose live pods are candidates; other candidates came from `--from`. */
+  readonly namespaces: readonly string[];
+  readonly extras: readonly KubeObject[];
+  readonly sidecars: number;
+  readonly groupings: Map<string, {all: PodGrouping; sidecar: PodGrouping}>;
+}
+
+const poolCache = new WeakMap<Snapshot, WeakMap<ContextSnapshot, Map<string, ClientPool>>>();
+
+function clientPool(snapshot: Snapshot, ctx: ContextSnapshot, object: KubeObject): ClientPool {
+  let perCtx = poolCache.get(snapshot);
+  if (!perCtx) poolCache.set(snapshot, (perCtx = new WeakMap()));
+  let perNs = perCtx.get(ctx);
+  if (!perNs) perCtx.set(ctx, (perNs = new Map()));
+  const ns = object.metadata.namespace ?? '';
+  const hit = perNs.get(ns);
+  if (hit) return hit;
+  const candidates = clientPods(snapshot, ctx, object);
+  const namespaces = [...new Set([ns, ...snapshot.clientNamespaces])];
+  const nsSet = new Set(namespaces);
+  const position = new Map<KubeObject, number>();
+  candidates.forEach((p, i) => position.set(p, i));
+  const pool: ClientPool = {
+    candidates,
+    position,
+    namespaces,
+    // --from pods outside these namespaces, or not live (clientPods adds them as they are).
+    extras: candidates.filter((p) => !nsSet.has(p.metadata.namespace ?? '') || !isLivePod(p)),
+    sidecars: candidates.filter(hasSidecar).length,
+    groupings: new Map(),
+  };
+  perNs.set(ns, pool);
+  return pool;
+}
+
+function groupPods(ctx: ContextSnapshot, pods: readonly KubeObject[], keys: readonly string[]): PodGrouping {
+  const byKey = new Map<string, number>();
+  const groups: {pods: KubeObject[]}[] = [];
+  const groupOf = new Map<KubeObject, number>();
+  for (const pod of pods) {
+    const k = proxyKey(proxyOf(ctx, pod), keys);
+    let g = byKey.get(k);
+    if (g === undefined) {
+      byKey.set(k, (g = groups.length));
+      groups.push({pods: []});
+    }
+    groups[g]!.pods.push(pod);
+    groupOf.set(pod, g);
+  }
+  return {groups, groupOf};
+}
+
+/**
+ * clientViews for sidecar clients: the client pods without the service's own pods (unless they
+ * are all there is), those with a sidecar when any has one, merged by proxy key in the order of
+ * their first pod. Same answer as filtering and grouping the pods for every target.
+ */
+function sidecarClientViews(snapshot: Snapshot, t: HostTarget, keys: readonly string[]): {proxy: ClientProxy; kind: ClientView['kind']; examples: string[]; count: number}[] {
+  const ctx = t.ctx;
+  const pool = clientPool(snapshot, ctx, t.object);
+  if (pool.candidates.length === 0) return [];
+  // The service's own pods among the candidates (they count only when nothing else is found).
+  const selector = t.kind === 'Service' ? (t.object.spec?.selector as Record<string, string> | undefined) : undefined;
+  const own = new Set<KubeObject>();
+  if (selector && Object.keys(selector).length > 0) {
+    for (const ns of pool.namespaces) for (const p of podsMatchingSelector(ctx, ns, selector)) if (pool.position.has(p)) own.add(p);
+    for (const p of pool.extras) if (selectsLabels(selector, p.metadata.labels)) own.add(p);
+  }
+  const excludeOwn = own.size > 0 && own.size < pool.candidates.length;
+  let sidecars = pool.sidecars;
+  if (excludeOwn) for (const p of own) if (hasSidecar(p)) sidecars--;
+  const useSidecar = sidecars > 0;
+  const gk = JSON.stringify(keys);
+  let g = pool.groupings.get(gk);
+  if (!g) pool.groupings.set(gk, (g = {all: groupPods(ctx, pool.candidates, keys), sidecar: groupPods(ctx, pool.candidates.filter(hasSidecar), keys)}));
+  const grouping = useSidecar ? g.sidecar : g.all;
+  const ownIn = new Map<number, number>();
+  if (excludeOwn) {
+    for (const p of own) {
+      const gi = grouping.groupOf.get(p);
+      if (gi !== undefined) ownIn.set(gi, (ownIn.get(gi) ?? 0) + 1);
+    }
+  }
+  const out: {first: number; view: {proxy: ClientProxy; kind: ClientView['kind']; examples: string[]; count: number}}[] = [];
+  grouping.groups.forEach((group, gi) => {
+    const count = group.pods.length - (ownIn.get(gi) ?? 0);
+    if (count === 0) return;
+    const examples: string[] = [];
+    let first: KubeObject | undefined;
+    for (const pod of group.pods) {
+      if (excludeOwn && own.has(pod)) continue;
+      first ??= pod;
+      examples.push(`${pod.metadata.namespace}/${pod.metadata.name}`);
+      if (examples.length === 3) break;
+    }
+    out.push({first: pool.position.get(first!)!, view: {proxy: proxyOf(ctx, first!), kind: 'sidecar', examples, count}});
+  });
+  return out.sort((a, b) => a.first - b.first).map((x) => x.view);
+}
+
+/**
  * The distinct client proxies whose view of `t` matters: for an ambient host with a waypoint,
  * the waypoint's pods; otherwise the client pods (the host's namespace, `--client-namespace`
  * namespaces, `--from` pods; the service's own pods only when there is no other), those with a
@@ -478,28 +611,18 @@ function proxyKey(p: ClientProxy, keys: readonly string[]): string {
  */
 export function clientViews(snapshot: Snapshot, t: HostTarget, endpoints: readonly ModelEndpoint[], keys: readonly string[] = []): ClientView[] {
   const ctx = t.ctx;
-  let pods: KubeObject[] = [];
-  let kind: ClientView['kind'] = 'sidecar';
-  if (t.ambient && t.waypoint) {
-    pods = waypointPods(ctx, t.waypoint.name, t.waypoint.namespace);
-    kind = 'waypoint';
-  } else {
-    // The service's own pods count as clients only when nothing else is found (they may not call it).
-    const selector = t.kind === 'Service' ? (t.object.spec?.selector as Record<string, string> | undefined) : undefined;
-    const candidates = clientPods(snapshot, ctx, t.object);
-    const others = candidates.filter((p) => !selectsLabels(selector, p.metadata.labels));
-    const all = others.length ? others : candidates;
-    const withSidecar = all.filter(hasSidecar);
-    pods = withSidecar.length ? withSidecar : all;
-  }
   const views = new Map<string, {proxy: ClientProxy; kind: ClientView['kind']; examples: string[]; count: number}>();
-  for (const pod of pods) {
-    const proxy = proxyOf(ctx, pod);
-    const k = proxyKey(proxy, keys);
-    let v = views.get(k);
-    if (!v) views.set(k, (v = {proxy, kind, examples: [], count: 0}));
-    v.count++;
-    if (v.examples.length < 3) v.examples.push(`${pod.metadata.namespace}/${pod.metadata.name}`);
+  if (t.ambient && t.waypoint) {
+    for (const pod of waypointPods(ctx, t.waypoint.name, t.waypoint.namespace)) {
+      const proxy = proxyOf(ctx, pod);
+      const k = proxyKey(proxy, keys);
+      let v = views.get(k);
+      if (!v) views.set(k, (v = {proxy, kind: 'waypoint', examples: [], count: 0}));
+      v.count++;
+      if (v.examples.length < 3) v.examples.push(`${pod.metadata.namespace}/${pod.metadata.name}`);
+    }
+  } else {
+    for (const v of sidecarClientViews(snapshot, t, keys)) views.set(String(views.size), v);
   }
   if (views.size === 0) {
     const own = clusterIdOf(ctx);
