@@ -13,6 +13,7 @@ import type {ServiceEntrySpec} from '../../istio/types.js';
 import {clientPods, hasSidecar, isAmbientPod, isAmbientService, isLivePod, waypointOf, waypointPods} from '../../istio/workloads.js';
 import {localityLbOf, nsName, selectedPods} from './ambient.js';
 import {destinationRuleOfHost, isSidecarClient, selectedWorkloads, seHosts, sePorts} from './service-entries.js';
+import {cached} from './cache.js';
 
 // ---------------------------------------------------------------------------------------------
 // Facts (one place each, with where they come from).
@@ -39,13 +40,6 @@ export const TETRATE = {
 /** Namespaces FO301 never reports (besides the Istio namespace of each context). */
 export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system'];
 
-function cached<K extends object, V>(cache: WeakMap<K, V>, k: K, make: () => V): V {
-  const hit = cache.get(k);
-  if (hit !== undefined) return hit;
-  const v = make();
-  cache.set(k, v);
-  return v;
-}
 
 // ---------------------------------------------------------------------------------------------
 // FO202: nodes whose locality Istio reads for a locality-balanced service.

@@ -11,7 +11,7 @@ import {parse as parseYaml, stringify as stringifyYaml} from 'yaml';
 import type {ContextSnapshot, Snapshot} from '../../model/snapshot.js';
 import type {KubeObject} from '../../model/types.js';
 import {ANNOTATION, ISTIO, LABEL, MULTICLUSTER, WAYPOINT} from '../../istio/constants.js';
-import {destinationRuleFor, destinationRuleHost, hostMatches, serviceFqdn} from '../../istio/hosts.js';
+import {destinationRuleHost, hostMatches, serviceFqdn} from '../../istio/hosts.js';
 import {globalLabel, isGlobalService, meshConfig} from '../../istio/mesh.js';
 import {localityLbSettingsOf} from '../../istio/policy.js';
 import {selectsLabels} from '../../istio/selectors.js';
@@ -19,19 +19,14 @@ import type {ServiceEntrySpec, WorkloadEntrySpec} from '../../istio/types.js';
 import {clusterId, contextNetwork, isTetrate, waypointOf, workloadEntriesOfService} from '../../istio/workloads.js';
 import {kubectl} from '../../remedy/kubectl.js';
 import {command} from '../../remedy/shell.js';
+import {cached} from './cache.js';
+import {destinationRuleOfService} from './ambient.js';
 
 /** `namespace/name` of a Service-like key. */
 export function keyOf(o: KubeObject): string {
   return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }
 
-function cached<K extends object, V>(cache: WeakMap<K, V>, k: K, make: () => V): V {
-  const hit = cache.get(k);
-  if (hit !== undefined) return hit;
-  const v = make();
-  cache.set(k, v);
-  return v;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Control plane role and cluster ID.
@@ -530,11 +525,8 @@ export function peerServices(snapshot: Snapshot, ctx: ContextSnapshot, svc: Kube
   return {same, otherNamespace};
 }
 
-/** The DestinationRule whose policy applies to a Service, looked up from the Service's own namespace. */
-export function destinationRuleOfService(ctx: ContextSnapshot, svc: KubeObject): KubeObject | undefined {
-  const ns = svc.metadata.namespace;
-  return destinationRuleFor(ctx, serviceFqdn(svc), ns ? {clientNs: ns, serviceNs: ns} : {});
-}
+// The DestinationRule whose policy applies to a Service: one cached lookup, shared with the FO2xx/FO3xx checks.
+export {destinationRuleOfService};
 
 /** failoverPriority entries (any level) whose key is topology.istio.io/cluster or /network, with where each is. */
 export function crossClusterFailoverPriority(dr: KubeObject | undefined): {key: string; where: string}[] {
