@@ -5,7 +5,7 @@
  * targets), then the details. Not part of `npm test`.
  *
  *   node bench/run.mjs [--quick] [--only startup,explain,doctor,analysis] [--sizes small,medium,large]
- *                      [--reps N] [--kubectl parallel|sequential] [--json FILE]
+ *                      [--reps N] [--kubectl parallel|sequential] [--no-kubectl] [--json FILE] [--root CHECKOUT]
  *
  * Data (bundles, dumps) is generated once under bench/.data (ignored by git) and reused while the
  * generator is unchanged. Every command runs under GNU time (peak RSS); ratios compare medians of
@@ -23,7 +23,11 @@ import {max, measure, median} from './lib/measure.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DATA = path.join(ROOT, 'bench', '.data');
-const BIN = path.join(ROOT, 'bin', 'kubectl-failover');
+// --root DIR: benchmark another checkout (built), e.g. one with a proposed patch; data and the
+// simulated cluster stay this one's.
+const argv0 = process.argv.slice(2);
+const UNDER_TEST = argv0.includes('--root') ? path.resolve(argv0[argv0.indexOf('--root') + 1]) : ROOT;
+const BIN = path.join(UNDER_TEST, 'bin', 'kubectl-failover');
 const NODE = process.execPath; // the project's node (npm puts node_modules/.bin first on PATH)
 const DUMP = {clusters: 10_000, hostsPerCluster: 10};
 
@@ -265,7 +269,7 @@ async function benchDoctor(size) {
     const d = [];
     let simCpu = {kubectl: 0, doctor: 0};
     for (let r = 0; r < REPS.doctor[size]; r++) {
-      const order = r % 2 === 0 ? ['doctor', 'kubectl'] : ['kubectl', 'doctor'];
+      const order = (r % 2 === 0 ? ['doctor', 'kubectl'] : ['kubectl', 'doctor']).filter((w) => w === 'doctor' || !argv.includes('--no-kubectl'));
       for (const which of order) {
         const c0 = sim.cpuMs();
         log(`  ${size} rep ${r + 1}/${REPS.doctor[size]}: ${which === 'doctor' ? 'kubectl failover doctor -A' : `kubectl get … -A -o json (${KUBECTL_MODE})`}`);
@@ -277,7 +281,7 @@ async function benchDoctor(size) {
     return {
       sim: {startMs: sim.startMs, rssMB: sim.rssMB},
       doctor: {ms: median(d.map((x) => x.ms)), all: d.map((x) => Math.round(x.ms)), rssKB: max(d.map((x) => x.rssKB)), summary: d[0]?.summary, simCpuMs: simCpu.doctor / d.length},
-      kubectl: {ms: median(k.map((x) => x.ms)), all: k.map((x) => Math.round(x.ms)), rssKB: max(k.map((x) => x.rssKB)), bytes: k[0]?.bytes, simCpuMs: simCpu.kubectl / k.length},
+      kubectl: {ms: median(k.map((x) => x.ms)), all: k.map((x) => Math.round(x.ms)), rssKB: k.length ? max(k.map((x) => x.rssKB)) : NaN, bytes: k[0]?.bytes ?? 0, simCpuMs: simCpu.kubectl / Math.max(1, k.length)},
     };
   } finally {
     await sim.stop();
@@ -289,7 +293,7 @@ async function benchAnalysis(size) {
   const dir = path.join(DATA, `mesh-${size}`);
   const runs = [];
   for (let r = 0; r < REPS.analysis[size]; r++) {
-    const m = await measure(NODE, ['--max-old-space-size=12000', path.join(ROOT, 'bench/lib/analysis.mjs'), dir], {env: ENV});
+    const m = await measure(NODE, ['--max-old-space-size=12000', path.join(ROOT, 'bench/lib/analysis.mjs'), dir, path.join(UNDER_TEST, 'dist')], {env: ENV});
     if (m.code !== 0) throw new Error(`analysis of ${size} failed: ${m.stderr.trim().split('\n').pop()}`);
     runs.push(JSON.parse(m.tail.trim().split('\n').pop()));
   }
@@ -313,6 +317,7 @@ function report() {
   const m = results.machine;
   out.push('## kubectl-failover benchmark', '');
   out.push(`Machine: ${m.cpu}, ${m.memory}, ${m.os}; node ${m.node}; kubectl ${m.kubectl}`);
+  if (UNDER_TEST !== ROOT) out.push(`Under test: ${UNDER_TEST} (not this checkout)`);
   out.push(`Command: \`npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}\` (${results.startedAt}, ${Math.round((Date.now() - Date.parse(results.startedAt)) / 1000)} s; load average ${results.loadStart} at the start, ${os.loadavg()[0].toFixed(2)} at the end)`, '');
   const rows = [];
   const D = results.doctor ?? {};
@@ -398,7 +403,7 @@ function report() {
 // ---------------------------------------------------------------------------------------------
 
 if (!KUBECTL && ONLY.has('doctor')) throw new Error('kubectl is not on PATH');
-if (!existsSync(path.join(ROOT, 'dist', 'commands', 'doctor.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does)');
+if (!existsSync(path.join(UNDER_TEST, 'dist', 'commands', 'doctor.js'))) throw new Error(`${path.join(UNDER_TEST, 'dist')} is missing: run \`npm run build\` first (npm run bench does)`);
 const data = await ensureData(ONLY.has('doctor') || ONLY.has('analysis') ? SIZE_LIST : []);
 if (ONLY.has('startup')) {
   log('startup…');

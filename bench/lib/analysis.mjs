@@ -2,12 +2,13 @@
  * The analysis phase alone, in its own process: the objects of a bundle (read first, not timed) →
  * Snapshot (sort, freeze, index) → every check → the table doctor prints. Prints one JSON line.
  *
- *   node bench/lib/analysis.mjs BUNDLE_DIR
+ *   node bench/lib/analysis.mjs BUNDLE_DIR [DIST_DIR]
  */
 import {performance} from 'node:perf_hooks';
+import {pathToFileURL} from 'node:url';
 
-const dist = new URL('../../dist/', import.meta.url);
-const [bundle] = process.argv.slice(2);
+const [bundle, distDir] = process.argv.slice(2);
+const dist = distDir ? pathToFileURL(`${distDir.replace(/\/+$/, '')}/`) : new URL('../../dist/', import.meta.url);
 const {loadBundle} = await import(new URL('sources/bundle.js', dist));
 const {buildContext, buildSnapshot} = await import(new URL('model/snapshot.js', dist));
 const {CHECKS} = await import(new URL('checks/index.js', dist));
