@@ -162,6 +162,8 @@ function isSpace(c: number | undefined): boolean {
  * passed over. false when a string runs past `to`.
  */
 function walk(buf: Buffer, from: number, to: number, onToken: (kind: number, start: number, end: number) => boolean | void): boolean {
+  budget.left -= to - from;
+  if (budget.left < 0) throw new OverBudget();
   let i = from;
   while (i < to) {
     const c = buf[i]!;
@@ -188,6 +190,14 @@ function walk(buf: Buffer, from: number, to: number, onToken: (kind: number, sta
   }
   return true;
 }
+
+/**
+ * Bytes the checks around hits may walk in all: a few times the file. A hostile file (one huge
+ * line, the name everywhere) would otherwise cost file size × hits; past the budget the caller
+ * reads the dump the ordinary way.
+ */
+const budget = {left: 0};
+class OverBudget extends Error {}
 
 /** Start of the line holding `pos` (JSON strings never hold a raw newline: a line starts outside strings). */
 function lineStart(buf: Buffer, pos: number): number {
@@ -261,10 +271,17 @@ function elementAt(buf: Buffer, hit: number): {start: number; end: number} | und
   return {start: openerAt, end: closeAt};
 }
 
+/** Fields only a ClusterStatus has (Envoy always prints some of them): not any object with a `name`. */
+const CLUSTER_STATUS_FIELDS = ['host_statuses', 'hostStatuses', 'added_via_api', 'addedViaApi', 'circuit_breakers', 'circuitBreakers', 'observability_name', 'observabilityName', 'eds_service_name', 'edsServiceName'];
+
+function looksLikeClusterStatus(o: Record<string, unknown>): boolean {
+  return CLUSTER_STATUS_FIELDS.some((f) => o[f] !== undefined);
+}
+
 /**
  * The first cluster (in `names` order, then dump order) of a /clusters JSON dump, found with
  * indexOf on the quoted name and checked locally: the value of a `"name"` member of an object that
- * is an array element. Only that object is parsed. The whole file is read as bytes (no string of
+ * is an array element and has a ClusterStatus's fields. Only that object is parsed. The whole file is read as bytes (no string of
  * it is made, so no JSON.parse size limit applies).
  */
 export async function scanJsonDump(file: string, names: readonly string[]): Promise<ClustersDump | undefined> {
@@ -280,10 +297,17 @@ export async function scanJsonDump(file: string, names: readonly string[]): Prom
   while (root < buf.length && isSpace(buf[root])) root++;
   if (buf[root] !== OPEN_OBJ && buf[root] !== OPEN_ARR) return undefined;
   const wanted = new Set(names);
+  budget.left = 4 * buf.length + (1 << 20);
   for (const name of names) {
     const needle = Buffer.from(JSON.stringify(name), 'utf8');
     for (let hit = buf.indexOf(needle, root); hit >= 0; hit = buf.indexOf(needle, hit + 1)) {
-      const el = elementAt(buf, hit);
+      let el;
+      try {
+        el = elementAt(buf, hit);
+      } catch (e) {
+        if (e instanceof OverBudget) return undefined;
+        throw e;
+      }
       if (!el) continue;
       let v: unknown;
       try {
@@ -291,7 +315,7 @@ export async function scanJsonDump(file: string, names: readonly string[]): Prom
       } catch {
         continue;
       }
-      if (!v || typeof v !== 'object' || Array.isArray(v) || (v as {name?: unknown}).name !== name) continue;
+      if (!v || typeof v !== 'object' || Array.isArray(v) || (v as {name?: unknown}).name !== name || !looksLikeClusterStatus(v as Record<string, unknown>)) continue;
       try {
         const dump = clustersFromJson([v], {cluster: (n) => wanted.has(n)});
         return dump.clusters.length ? dump : undefined;

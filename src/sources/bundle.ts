@@ -308,8 +308,11 @@ function dedupe(objects: Partial<Record<KindKey, KubeObject[]>>): Partial<Record
  * take minutes. A file over a limit is not read, with a note naming the limit.
  */
 export const YAML_SANDBOX = {
-  /** Smaller files are parsed in process (their worst case fits easily in memory and time). */
-  thresholdBytes: 512 * 1024,
+  /**
+   * Smaller files are parsed in process. Kept low: a super-linear corner of a YAML parser (the
+   * fuzzer found one: a quadratic regex on long runs of blanks) then costs seconds, not minutes.
+   */
+  thresholdBytes: 64 * 1024,
   /** Enough for a 64 MiB manifest of ordinary YAML (≈30 bytes of heap per byte). */
   maxHeapMb: Math.max(512, Math.min(2048, Math.floor(totalmem() / 1024 / 1024 / 4))),
   minMs: 30_000,

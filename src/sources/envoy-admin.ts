@@ -132,7 +132,7 @@ export async function execAdmin(t: Transport, namespace: string, pod: string, ad
     const ch = buf[0];
     const payload = buf.subarray(1);
     if (ch === 1) out.push(payload);
-    else if (ch === 2) stderr += payload.toString('utf8').slice(0, 4096);
+    else if (ch === 2 && stderr.length < 4096) stderr += payload.toString('utf8').slice(0, 4096);
     else if (ch === 3 && payload.length) {
       try {
         const st = JSON.parse(payload.toString('utf8')) as {status?: string; message?: string};

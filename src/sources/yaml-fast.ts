@@ -55,7 +55,9 @@ function plainText(s: string): string | undefined {
   let end = s.length;
   const hash = s.indexOf(' #');
   if (hash >= 0) end = hash;
-  const t = s.slice(0, end).replace(/[ \t]+$/, '');
+  // Trailing blanks, without a regex (`/[ \t]+$/` backtracks quadratically on long runs of blanks).
+  while (end > 0 && (s.charCodeAt(end - 1) === 32 || s.charCodeAt(end - 1) === 9)) end--;
+  const t = s.slice(0, end);
   if (t.includes(': ') || t.endsWith(':') || t.includes('\t#')) return undefined;
   return t;
 }
@@ -228,12 +230,10 @@ class Reader {
         out.push(this.nested(indent, false));
         continue;
       }
-      let body = l.text.slice(2);
-      let col = indent + 2;
-      while (body[0] === ' ') {
-        body = body.slice(1);
-        col++;
-      }
+      let skip = 2;
+      while (l.text.charCodeAt(skip) === 32) skip++;
+      const body = l.text.slice(skip);
+      const col = indent + skip;
       if (body === '' || body[0] === '#') {
         out.push(this.nested(indent, false));
         continue;

@@ -102,6 +102,15 @@ describe('scanJsonDump', () => {
     }
   });
 
+  it('gives up (for the ordinary reader) rather than walk a hostile file once per hit', async () => {
+    // One line, the name everywhere but never as an element's "name": each hit would walk the line.
+    const junk = {cluster_statuses: [{name: 'x', tags: Array.from({length: 20_000}, () => ({name: WEB}))}]};
+    const f = file('hostile.json', JSON.stringify(junk));
+    const t0 = performance.now();
+    expect(await scanJsonDump(f, [WEB])).toBeUndefined();
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
   it('answers undefined when the cluster is not there or the file is not a JSON dump', async () => {
     expect(await scanJsonDump(file('none.json', JSON.stringify(jsonDump([{name: 'other'}]))), names)).toBeUndefined();
     expect(await scanJsonDump(file('text.json', `${WEB}::1.1.1.1:80::priority::1\n`), names)).toBeUndefined();

@@ -73,6 +73,17 @@ describe('parseSimpleYaml', () => {
     expect(parseSimpleYaml(text)).toBeUndefined();
   });
 
+  it('stays linear on long runs of blanks and deep nesting (hostile input)', () => {
+    const t0 = performance.now();
+    expect(parseSimpleYaml(`a: x${' '.repeat(400_000)}y\n`)).toEqual([{a: `x${' '.repeat(400_000)}y`}]);
+    expect(parseSimpleYaml(`a: x${' '.repeat(400_000)}\n`)).toEqual([{a: 'x'}]);
+    expect(parseSimpleYaml(`- ${' '.repeat(400_000)}a: 1\n`)).toBeDefined();
+    let deep = '';
+    for (let i = 0; i < 5_000; i++) deep += `${' '.repeat(i)}k:\n`;
+    expect(() => parseSimpleYaml(deep)).not.toThrow();
+    expect(performance.now() - t0).toBeLessThan(3000);
+  });
+
   it('agrees with yaml on every YAML file of the repository it accepts, and accepts most', () => {
     const files: string[] = [];
     const walk = (dir: string): void => {

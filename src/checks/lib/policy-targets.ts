@@ -438,10 +438,34 @@ export function targetEndpoints(snapshot: Snapshot, t: HostTarget, opts: {port?:
   if (!perTarget) endpointsCache.set(snapshot, (perTarget = new WeakMap()));
   let perKey = perTarget.get(t);
   if (!perKey) perTarget.set(t, (perKey = new Map()));
-  const key = JSON.stringify([opts.port ?? null, opts.subsetLabels ?? null]);
+  // "No port" means each Service's (or the entry's) first port; when that is the same port number
+  // everywhere, it is the same question as asking for that port: share the answer.
+  const port = opts.port ?? samePortEverywhere(snapshot, t);
+  const o = port === undefined ? opts : {...opts, port};
+  const key = JSON.stringify([o.port ?? null, o.subsetLabels ?? null]);
   let hit = perKey.get(key);
-  if (!hit) perKey.set(key, (hit = computeTargetEndpoints(snapshot, t, opts)));
+  if (!hit) perKey.set(key, (hit = computeTargetEndpoints(snapshot, t, o)));
   return hit.slice();
+}
+
+/**
+ * The number of the first port of the target, when it is the first port of every same-name
+ * Service the endpoints come from (serviceEndpoints looks the port up in each context's Service:
+ * its first port without a port, else the first with that number, which is then the same one).
+ */
+function samePortEverywhere(snapshot: Snapshot, t: HostTarget): number | undefined {
+  if (t.kind === 'ServiceEntry') {
+    const first = arr(((t.object.spec ?? {}) as ServiceEntrySpec).ports)[0];
+    return typeof first?.number === 'number' ? first.number : undefined;
+  }
+  const p0 = servicePorts(t.object)[0]?.port;
+  if (p0 === undefined) return undefined;
+  const {name, namespace} = t.object.metadata;
+  for (const c of snapshot.contexts) {
+    const s = c === t.ctx ? t.object : c.index.get('Service', namespace ?? '', name);
+    if (s && servicePorts(s)[0]?.port !== p0) return undefined;
+  }
+  return p0;
 }
 
 function computeTargetEndpoints(snapshot: Snapshot, t: HostTarget, opts: {port?: number; subsetLabels?: Record<string, string>}): ModelEndpoint[] {
