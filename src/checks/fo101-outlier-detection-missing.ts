@@ -1,4 +1,4 @@
-import {stringify} from 'yaml';
+import {toYaml as stringify} from '../render/yaml-emit.js';
 import type {Snapshot} from '../model/snapshot.js';
 import type {Finding, KubeObject, Remediation, Severity} from '../model/types.js';
 import {POLICY_FIX} from '../istio/constants.js';

@@ -1,4 +1,4 @@
-import {stringify} from 'yaml';
+import {toYaml as stringify} from '../render/yaml-emit.js';
 import type {ContextSnapshot, Snapshot} from '../model/snapshot.js';
 import type {Finding, KubeObject, Remediation} from '../model/types.js';
 import {DERIVED_PRIORITY_LABELS} from '../istio/constants.js';

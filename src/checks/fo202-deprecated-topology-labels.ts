@@ -2,7 +2,7 @@ import type {Snapshot} from '../model/snapshot.js';
 import type {Finding, KubeObject, Remediation} from '../model/types.js';
 import {kubectl, labelCommand} from '../remedy/kubectl.js';
 import {defineCheck, finding, type CheckMeta} from './types.js';
-import {betaOnlyKeys, localityScope} from './lib/extra-topology.js';
+import {betaOnlyKeys, localityScope, scopeVias} from './lib/extra-topology.js';
 
 const meta: CheckMeta = {
   code: 'FO202',
@@ -65,7 +65,8 @@ export const fo202 = defineCheck(meta, (snapshot: Snapshot): Finding[] => {
     const scope = localityScope(snapshot, ctx);
     // Nothing in this cluster takes a locality from node labels for locality load balancing: the labels are harmless.
     if (scope.size === 0) continue;
-    const allVia = [...new Set([...scope.values()].flatMap((s) => [...s.via]))].sort();
+    let allViaMemo: string[] | undefined;
+    const allVia = (): string[] => (allViaMemo ??= [...scopeVias(scope)].sort());
     // Every node of such a cluster counts (pods are rescheduled), the nodes in scope with what runs there now.
     for (const node of ctx.objects.Node) {
       const beta = betaOnlyKeys(node);
@@ -82,7 +83,7 @@ export const fo202 = defineCheck(meta, (snapshot: Snapshot): Finding[] => {
       const lacks = beta.map((b) => b.ga).join(' and ');
       const what = s
         ? `${pods.length} pod(s) here are ${roles.map((r) => `${r}s`).join(' and ')} of ${named(via)}, where locality load balancing is in effect`
-        : `none of the pods of ${named(allVia)} (locality load balancing in effect) runs here now, but any rescheduled there takes its locality from these labels`;
+        : `none of the pods of ${named(allVia())} (locality load balancing in effect) runs here now, but any rescheduled there takes its locality from these labels`;
       const message = ambient
         ? `Node ${node.metadata.name} carries only ${has} (no ${lacks}); ${what}. ${ambientPods.length} of them (${named(ambientPods)}) are ambient ` +
           `endpoints, and the ambient registry reads only the GA labels: they have no ${beta.map((b) => b.key).join(' or ')}, so the waypoint cannot prefer or avoid them by locality.`
@@ -99,7 +100,7 @@ export const fo202 = defineCheck(meta, (snapshot: Snapshot): Finding[] => {
             node: node.metadata.name,
             betaOnly: beta.map((b) => ({key: b.key, label: b.beta, value: b.value, missing: b.ga})),
             inScope: !!s,
-            via: s ? via : allVia,
+            via: s ? via : allVia(),
             roles,
             pods,
             ambientPods,

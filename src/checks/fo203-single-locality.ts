@@ -1,15 +1,15 @@
-import {stringify} from 'yaml';
+import {toYaml as stringify} from '../render/yaml-emit.js';
 import type {ContextSnapshot, Snapshot} from '../model/snapshot.js';
 import type {Finding, KubeObject} from '../model/types.js';
 import {ISTIO, LABEL} from '../istio/constants.js';
 import {destinationRuleFor, serviceFqdn} from '../istio/hosts.js';
-import {formatLocality, podLocality, workloadEntryLocality} from '../istio/locality.js';
+import {formatLocality, workloadEntryLocality} from '../istio/locality.js';
 import {isGlobalService, meshConfig} from '../istio/mesh.js';
 import {effectivePolicy, hasFailoverIntent, localityLbSettingsOf, localitySetting} from '../istio/policy.js';
 import type {ServiceEntrySpec, WorkloadEntrySpec} from '../istio/types.js';
-import {contextNetwork, isAmbientPod, isIp, isTetrate, servicePorts, workloadEntriesOfService} from '../istio/workloads.js';
+import {isIp, isTetrate, servicePorts, workloadEntriesOfService} from '../istio/workloads.js';
 import {kubectl} from '../remedy/kubectl.js';
-import {augmentLabels, clusterIdOf, serviceEntryEndpoints} from '../traffic/endpoints.js';
+import {augmentLabels, clusterIdOf, podEndpointOf, serviceEntryEndpoints} from '../traffic/endpoints.js';
 import type {ModelEndpoint} from '../traffic/types.js';
 import {defineCheck, finding, type CheckMeta} from './types.js';
 import {destinationRuleOfService, drLocalityOrOutlierPolicy, failoverPriorityKeys, localityLbOf, nsName, remoteSecretClusters, selectedPods} from './lib/ambient.js';
@@ -75,20 +75,16 @@ function endpointsOf(snapshot: Snapshot, ctx: ContextSnapshot, svc: KubeObject):
   for (const c of snapshot.contexts.includes(ctx) ? snapshot.contexts : [ctx, ...snapshot.contexts]) {
     const s = c === ctx ? svc : c.index.get('Service', ns, svc.metadata.name);
     if (!s) continue;
-    const cluster = clusterIdOf(c);
-    const ctxNet = contextNetwork(c);
     for (const pod of selectedPods(c, s)) {
-      const podLabels = pod.metadata.labels ?? {};
-      const locality = podLocality(c, pod, {ambient: isAmbientPod(c, pod)});
-      const network = podLabels[LABEL.network] || ctxNet || undefined;
+      const p = podEndpointOf(c, pod, ns);
       out.push({
-        address: (pod.status?.podIP as string | undefined) || pod.metadata.name,
-        locality,
-        labels: augmentLabels(podLabels, {cluster, locality, node: pod.spec?.nodeName as string | undefined, network}),
-        cluster,
-        ...(network ? {network} : {}),
+        address: p.address,
+        locality: p.locality,
+        labels: p.labels,
+        cluster: p.cluster,
+        ...(p.network ? {network: p.network} : {}),
         weight: 1,
-        source: {kind: 'Pod', context: c.name, namespace: ns, name: pod.metadata.name},
+        source: p.source,
       });
     }
   }

@@ -15,6 +15,7 @@ import {
 import {defineCheck, finding, type CheckMeta} from './types.js';
 import type {ContextSnapshot} from '../model/snapshot.js';
 import type {KubeObject} from '../model/types.js';
+import {EXTERNAL_DB, externalDbExample} from './lib/examples.js';
 
 const meta: CheckMeta = {
   code: 'FO503',
@@ -34,54 +35,8 @@ const meta: CheckMeta = {
     'https://istio.io/latest/blog/2021/external-locality-failover/',
   ],
   examples: {
-    bad:
-      'apiVersion: networking.istio.io/v1\n' +
-      'kind: ServiceEntry\n' +
-      'metadata:\n' +
-      '  name: external-svc-dns\n' +
-      '  namespace: default\n' +
-      'spec:\n' +
-      '  hosts: [mydb.com]\n' +
-      '  location: MESH_EXTERNAL\n' +
-      '  ports: [{number: 80, name: http, protocol: HTTP}]\n' +
-      '  resolution: DNS\n' +
-      '  endpoints:\n' +
-      '  - address: dynamodb.us-east-1.amazonaws.com\n' +
-      '  - address: dynamodb.us-west-1.amazonaws.com\n' +
-      '---\n' +
-      'apiVersion: networking.istio.io/v1\n' +
-      'kind: DestinationRule\n' +
-      'metadata:\n' +
-      '  name: mydynamodb\n' +
-      '  namespace: default\n' +
-      'spec:\n' +
-      '  host: mydb.com\n' +
-      '  trafficPolicy:\n' +
-      '    outlierDetection: {consecutive5xxErrors: 1, interval: 15s, baseEjectionTime: 1m}\n',
-    good:
-      'apiVersion: networking.istio.io/v1\n' +
-      'kind: ServiceEntry\n' +
-      'metadata:\n' +
-      '  name: external-svc-dns\n' +
-      '  namespace: default\n' +
-      'spec:\n' +
-      '  hosts: [mydb.com]\n' +
-      '  location: MESH_EXTERNAL\n' +
-      '  ports: [{number: 80, name: http, protocol: HTTP}]\n' +
-      '  resolution: DNS\n' +
-      '  endpoints:\n' +
-      '  - {address: dynamodb.us-east-1.amazonaws.com, locality: us-east1}\n' +
-      '  - {address: dynamodb.us-west-1.amazonaws.com, locality: us-west}\n' +
-      '---\n' +
-      'apiVersion: networking.istio.io/v1\n' +
-      'kind: DestinationRule\n' +
-      'metadata:\n' +
-      '  name: mydynamodb\n' +
-      '  namespace: default\n' +
-      'spec:\n' +
-      '  host: mydb.com\n' +
-      '  trafficPolicy:\n' +
-      '    outlierDetection: {consecutive5xxErrors: 1, interval: 15s, baseEjectionTime: 1m}\n',
+    bad: externalDbExample({meshExternal: true, ports: EXTERNAL_DB.httpPort, endpoints: EXTERNAL_DB.endpointsNoLocality, trafficPolicy: [EXTERNAL_DB.outlierDetection]}),
+    good: externalDbExample({meshExternal: true, ports: EXTERNAL_DB.httpPort, endpoints: EXTERNAL_DB.endpoints(), trafficPolicy: [EXTERNAL_DB.outlierDetection]}),
   },
 };
 

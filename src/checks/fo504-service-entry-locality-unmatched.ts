@@ -22,6 +22,10 @@ import {
   type SeLocalityView,
 } from './lib/service-entries.js';
 import {defineCheck, finding, type CheckMeta} from './types.js';
+import {EXTERNAL_DB, externalDbExample} from './lib/examples.js';
+
+/** The node of the example: region us-east1 (the entry's `us-east-1` matches no node). */
+const NODE = 'apiVersion: v1\nkind: Node\nmetadata:\n  name: gke-1\n  labels: {topology.kubernetes.io/region: us-east1, topology.kubernetes.io/zone: us-east1-b}\n---\n';
 
 const meta: CheckMeta = {
   code: 'FO504',
@@ -43,66 +47,8 @@ const meta: CheckMeta = {
     'https://istio.io/latest/blog/2021/external-locality-failover/',
   ],
   examples: {
-    bad:
-      'apiVersion: v1\n' +
-      'kind: Node\n' +
-      'metadata:\n' +
-      '  name: gke-1\n' +
-      '  labels: {topology.kubernetes.io/region: us-east1, topology.kubernetes.io/zone: us-east1-b}\n' +
-      '---\n' +
-      'apiVersion: networking.istio.io/v1\n' +
-      'kind: ServiceEntry\n' +
-      'metadata:\n' +
-      '  name: external-svc-dns\n' +
-      '  namespace: default\n' +
-      'spec:\n' +
-      '  hosts: [mydb.com]\n' +
-      '  location: MESH_EXTERNAL\n' +
-      '  ports: [{number: 80, name: http, protocol: HTTP}]\n' +
-      '  resolution: DNS\n' +
-      '  endpoints:\n' +
-      '  - {address: dynamodb.us-east-1.amazonaws.com, locality: us-east-1}\n' +
-      '  - {address: dynamodb.us-west-1.amazonaws.com, locality: us-west}\n' +
-      '---\n' +
-      'apiVersion: networking.istio.io/v1\n' +
-      'kind: DestinationRule\n' +
-      'metadata:\n' +
-      '  name: mydynamodb\n' +
-      '  namespace: default\n' +
-      'spec:\n' +
-      '  host: mydb.com\n' +
-      '  trafficPolicy:\n' +
-      '    outlierDetection: {consecutive5xxErrors: 1, interval: 15s, baseEjectionTime: 1m}\n',
-    good:
-      'apiVersion: v1\n' +
-      'kind: Node\n' +
-      'metadata:\n' +
-      '  name: gke-1\n' +
-      '  labels: {topology.kubernetes.io/region: us-east1, topology.kubernetes.io/zone: us-east1-b}\n' +
-      '---\n' +
-      'apiVersion: networking.istio.io/v1\n' +
-      'kind: ServiceEntry\n' +
-      'metadata:\n' +
-      '  name: external-svc-dns\n' +
-      '  namespace: default\n' +
-      'spec:\n' +
-      '  hosts: [mydb.com]\n' +
-      '  location: MESH_EXTERNAL\n' +
-      '  ports: [{number: 80, name: http, protocol: HTTP}]\n' +
-      '  resolution: DNS\n' +
-      '  endpoints:\n' +
-      '  - {address: dynamodb.us-east-1.amazonaws.com, locality: us-east1}\n' +
-      '  - {address: dynamodb.us-west-1.amazonaws.com, locality: us-west}\n' +
-      '---\n' +
-      'apiVersion: networking.istio.io/v1\n' +
-      'kind: DestinationRule\n' +
-      'metadata:\n' +
-      '  name: mydynamodb\n' +
-      '  namespace: default\n' +
-      'spec:\n' +
-      '  host: mydb.com\n' +
-      '  trafficPolicy:\n' +
-      '    outlierDetection: {consecutive5xxErrors: 1, interval: 15s, baseEjectionTime: 1m}\n',
+    bad: externalDbExample({before: NODE, meshExternal: true, ports: EXTERNAL_DB.httpPort, endpoints: EXTERNAL_DB.endpoints('us-east-1'), trafficPolicy: [EXTERNAL_DB.outlierDetection]}),
+    good: externalDbExample({before: NODE, meshExternal: true, ports: EXTERNAL_DB.httpPort, endpoints: EXTERNAL_DB.endpoints(), trafficPolicy: [EXTERNAL_DB.outlierDetection]}),
   },
 };
 

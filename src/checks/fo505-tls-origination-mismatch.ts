@@ -25,6 +25,7 @@ import {
   toYaml,
 } from './lib/service-entries.js';
 import {defineCheck, finding, type CheckMeta} from './types.js';
+import {EXTERNAL_DB, externalDbExample} from './lib/examples.js';
 
 const meta: CheckMeta = {
   code: 'FO505',
@@ -48,56 +49,12 @@ const meta: CheckMeta = {
     'pilot/pkg/networking/util/util.go GetPortLevelTrafficPolicy',
   ],
   examples: {
-    bad:
-      'apiVersion: networking.istio.io/v1\n' +
-      'kind: ServiceEntry\n' +
-      'metadata:\n' +
-      '  name: external-svc-dns\n' +
-      '  namespace: default\n' +
-      'spec:\n' +
-      '  hosts: [mydb.com]\n' +
-      '  ports: [{number: 80, name: http-port, protocol: HTTP, targetPort: 443}]\n' +
-      '  resolution: DNS\n' +
-      '  endpoints:\n' +
-      '  - {address: dynamodb.us-east-1.amazonaws.com, locality: us-east1}\n' +
-      '  - {address: dynamodb.us-west-1.amazonaws.com, locality: us-west}\n' +
-      '---\n' +
-      'apiVersion: networking.istio.io/v1\n' +
-      'kind: DestinationRule\n' +
-      'metadata:\n' +
-      '  name: mydynamodb\n' +
-      '  namespace: default\n' +
-      'spec:\n' +
-      '  host: mydb.com\n' +
-      '  trafficPolicy:\n' +
-      '    outlierDetection: {consecutive5xxErrors: 1, interval: 15s, baseEjectionTime: 1m}\n' +
-      '    # no tls: plain HTTP goes to port 443\n',
-    good:
-      'apiVersion: networking.istio.io/v1\n' +
-      'kind: ServiceEntry\n' +
-      'metadata:\n' +
-      '  name: external-svc-dns\n' +
-      '  namespace: default\n' +
-      'spec:\n' +
-      '  hosts: [mydb.com]\n' +
-      '  ports: [{number: 80, name: http-port, protocol: HTTP, targetPort: 443}]\n' +
-      '  resolution: DNS\n' +
-      '  endpoints:\n' +
-      '  - {address: dynamodb.us-east-1.amazonaws.com, locality: us-east1}\n' +
-      '  - {address: dynamodb.us-west-1.amazonaws.com, locality: us-west}\n' +
-      '---\n' +
-      'apiVersion: networking.istio.io/v1\n' +
-      'kind: DestinationRule\n' +
-      'metadata:\n' +
-      '  name: mydynamodb\n' +
-      '  namespace: default\n' +
-      'spec:\n' +
-      '  host: mydb.com\n' +
-      '  trafficPolicy:\n' +
-      '    outlierDetection: {consecutive5xxErrors: 1, interval: 15s, baseEjectionTime: 1m}\n' +
-      '    tls:\n' +
-      '      mode: SIMPLE\n' +
-      '      subjectAltNames: [dynamodb.us-east-1.amazonaws.com, dynamodb.us-west-1.amazonaws.com]\n',
+    bad: externalDbExample({ports: EXTERNAL_DB.httpTo443, endpoints: EXTERNAL_DB.endpoints(), trafficPolicy: [EXTERNAL_DB.outlierDetection, '# no tls: plain HTTP goes to port 443']}),
+    good: externalDbExample({
+      ports: EXTERNAL_DB.httpTo443,
+      endpoints: EXTERNAL_DB.endpoints(),
+      trafficPolicy: [EXTERNAL_DB.outlierDetection, 'tls:', '  mode: SIMPLE', '  subjectAltNames: [dynamodb.us-east-1.amazonaws.com, dynamodb.us-west-1.amazonaws.com]'],
+    }),
   },
 };
 

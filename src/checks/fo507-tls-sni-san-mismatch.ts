@@ -22,6 +22,7 @@ import {
   versionAtLeast,
 } from './lib/service-entries.js';
 import {defineCheck, finding, type CheckMeta} from './types.js';
+import {EXTERNAL_DB, externalDbExample} from './lib/examples.js';
 
 const SINCE = SERVICE_ENTRY.autoSniSinceIstio;
 const SINCE_TEXT = `${SINCE[0]}.${SINCE[1]}`;
@@ -47,57 +48,12 @@ const meta: CheckMeta = {
     'https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/core/v3/protocol.proto (auto_sni, auto_san_validation)',
   ],
   examples: {
-    bad:
-      'apiVersion: networking.istio.io/v1\n' +
-      'kind: ServiceEntry\n' +
-      'metadata:\n' +
-      '  name: external-svc-dns\n' +
-      '  namespace: default\n' +
-      'spec:\n' +
-      '  hosts: [mydb.com]\n' +
-      '  ports: [{number: 80, name: http-port, protocol: HTTP, targetPort: 443}]\n' +
-      '  resolution: DNS\n' +
-      '  endpoints:\n' +
-      '  - {address: dynamodb.us-east-1.amazonaws.com, locality: us-east1}\n' +
-      '  - {address: dynamodb.us-west-1.amazonaws.com, locality: us-west}\n' +
-      '---\n' +
-      'apiVersion: networking.istio.io/v1\n' +
-      'kind: DestinationRule\n' +
-      'metadata:\n' +
-      '  name: mydynamodb\n' +
-      '  namespace: default\n' +
-      'spec:\n' +
-      '  host: mydb.com\n' +
-      '  trafficPolicy:\n' +
-      '    tls:\n' +
-      '      mode: SIMPLE\n',
-    good:
-      'apiVersion: networking.istio.io/v1\n' +
-      'kind: ServiceEntry\n' +
-      'metadata:\n' +
-      '  name: external-svc-dns\n' +
-      '  namespace: default\n' +
-      'spec:\n' +
-      '  hosts: [mydb.com]\n' +
-      '  ports: [{number: 80, name: http-port, protocol: HTTP, targetPort: 443}]\n' +
-      '  resolution: DNS\n' +
-      '  endpoints:\n' +
-      '  - {address: dynamodb.us-east-1.amazonaws.com, locality: us-east1}\n' +
-      '  - {address: dynamodb.us-west-1.amazonaws.com, locality: us-west}\n' +
-      '---\n' +
-      'apiVersion: networking.istio.io/v1\n' +
-      'kind: DestinationRule\n' +
-      'metadata:\n' +
-      '  name: mydynamodb\n' +
-      '  namespace: default\n' +
-      'spec:\n' +
-      '  host: mydb.com\n' +
-      '  trafficPolicy:\n' +
-      '    tls:\n' +
-      '      mode: SIMPLE\n' +
-      '      subjectAltNames:\n' +
-      '      - dynamodb.us-east-1.amazonaws.com\n' +
-      '      - dynamodb.us-west-1.amazonaws.com\n',
+    bad: externalDbExample({ports: EXTERNAL_DB.httpTo443, endpoints: EXTERNAL_DB.endpoints(), trafficPolicy: ['tls:', '  mode: SIMPLE']}),
+    good: externalDbExample({
+      ports: EXTERNAL_DB.httpTo443,
+      endpoints: EXTERNAL_DB.endpoints(),
+      trafficPolicy: ['tls:', '  mode: SIMPLE', '  subjectAltNames:', '  - dynamodb.us-east-1.amazonaws.com', '  - dynamodb.us-west-1.amazonaws.com'],
+    }),
   },
 };
 

@@ -79,7 +79,7 @@ traffic split Envoy computes now, and the split after each plausible failure.`;
       }
 
       const envoy = await import('../envoy/index.js');
-      const query = {service: target.fqdn, port: target.port, ...(flags.subset ? {subset: flags.subset} : {}), direction: (choice?.kind === 'waypoint' ? 'auto' : 'auto') as 'auto'};
+      const query = {service: target.fqdn, port: target.port, ...(flags.subset ? {subset: flags.subset} : {}), direction: 'auto' as const};
       const selector = envoy.clusterSelectorFor(query);
       const names = envoy.clusterNamesFor(query);
       const reader = await this.adminReader(flags, ctx, choice, timeout);

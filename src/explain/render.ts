@@ -1,4 +1,3 @@
-import Table from 'cli-table3';
 import {stringify} from 'yaml';
 import {formatLocality} from '../istio/locality.js';
 import type {OutputFormat} from '../render/doctor.js';

@@ -1,6 +1,6 @@
 import type {ContextSnapshot, Snapshot} from '../model/snapshot.js';
 import type {KubeObject} from '../model/types.js';
-import {LABEL} from './constants.js';
+import {LABEL, MULTICLUSTER} from './constants.js';
 import {selectsLabels} from './selectors.js';
 import type {ServiceEntrySpec, WorkloadEntrySpec} from './types.js';
 
@@ -83,11 +83,23 @@ export function podsMatchingSelector(ctx: ContextSnapshot, namespace: string, se
   return [...podsSelected(ctx, namespace, selector)];
 }
 
-/** Running, not-terminating pods the Service's selector selects (the Service's endpoints). */
+const servicePodsCache = new WeakMap<ContextSnapshot, WeakMap<KubeObject, readonly KubeObject[]>>();
+
+/**
+ * Running, not-terminating pods the Service's selector selects (the Service's endpoints). Asked
+ * for every port, subset and check: computed once per context and Service (each call gets its own
+ * array).
+ */
 export function podsOfService(ctx: ContextSnapshot, svc: KubeObject): KubeObject[] {
-  const selector = svc.spec?.selector as Record<string, string> | undefined;
-  if (!selector || Object.keys(selector).length === 0) return [];
-  return podsSelected(ctx, svc.metadata.namespace ?? '', selector).filter((p) => isLivePod(p));
+  let perSvc = servicePodsCache.get(ctx);
+  if (!perSvc) servicePodsCache.set(ctx, (perSvc = new WeakMap()));
+  let hit = perSvc.get(svc);
+  if (!hit) {
+    const selector = svc.spec?.selector as Record<string, string> | undefined;
+    hit = !selector || Object.keys(selector).length === 0 ? [] : podsSelected(ctx, svc.metadata.namespace ?? '', selector).filter((p) => isLivePod(p));
+    if (Object.isFrozen(svc)) perSvc.set(svc, hit);
+  }
+  return hit.slice();
 }
 
 export function isLivePod(p: KubeObject): boolean {
@@ -141,9 +153,17 @@ export function isAmbientService(ctx: ContextSnapshot, svc: KubeObject): boolean
   return svc.metadata.labels?.[LABEL.dataplaneMode] === 'ambient' || isAmbientNamespace(ctx, svc.metadata.namespace ?? '');
 }
 
+const sidecarCache = new WeakMap<KubeObject, boolean>();
+
+/** The pod has an istio-proxy container (or native-sidecar init container). Cached per (frozen, snapshot) pod: every check asks. */
 export function hasSidecar(pod: KubeObject): boolean {
-  const containers = [...((pod.spec?.containers ?? []) as {name: string}[]), ...((pod.spec?.initContainers ?? []) as {name: string}[])];
-  return containers.some((c) => c.name === 'istio-proxy');
+  let hit = sidecarCache.get(pod);
+  if (hit === undefined) {
+    const named = (list: unknown): boolean => Array.isArray(list) && list.some((c) => (c as {name?: unknown} | null)?.name === 'istio-proxy');
+    hit = named(pod.spec?.containers) || named(pod.spec?.initContainers);
+    if (Object.isFrozen(pod)) sidecarCache.set(pod, hit);
+  }
+  return hit;
 }
 
 /** Sidecar injection enabled for a namespace (istio-injection=enabled or istio.io/rev). */
@@ -230,6 +250,52 @@ export function clusterId(ctx: ContextSnapshot): string | undefined {
     }
   }
   return undefined;
+}
+
+export interface ClusterIdInfo {
+  readonly id: string;
+  /** istiod: CLUSTER_ID of istiod; proxy: ISTIO_META_CLUSTER_ID/CLUSTER_ID of a proxy or ztunnel pod; context-name: assumed. */
+  readonly source: 'istiod' | 'proxy' | 'context-name';
+}
+
+const clusterIdCache = new WeakMap<ContextSnapshot, ClusterIdInfo>();
+
+function proxyClusterId(ctx: ContextSnapshot): string | undefined {
+  const fromPod = (p: KubeObject): string | undefined => {
+    for (const c of (p.spec?.containers ?? []) as {name?: string; env?: {name: string; value?: string}[]}[]) {
+      for (const e of c.env ?? []) {
+        if ((e.name === MULTICLUSTER.proxyClusterIdEnv || e.name === MULTICLUSTER.clusterIdEnv) && e.value) return e.value;
+      }
+    }
+    return undefined;
+  };
+  // ztunnel and gateways in the Istio namespace first, then any injected pod.
+  for (const p of ctx.index.byNamespace('Pod', ctx.istioNamespace)) {
+    const v = fromPod(p);
+    if (v) return v;
+  }
+  for (const p of ctx.objects.Pod) {
+    if (!hasSidecar(p)) continue;
+    const v = fromPod(p);
+    if (v) return v;
+  }
+  return undefined;
+}
+
+/**
+ * The Istio cluster ID of a context (the one place it is decided): istiod's CLUSTER_ID, else the
+ * one Istio injected into a proxy or ztunnel of the cluster (remote clusters run no istiod), else
+ * the context name (an assumption, reported as such). Cached: the snapshot is frozen.
+ */
+export function clusterIdentity(ctx: ContextSnapshot): ClusterIdInfo {
+  let hit = clusterIdCache.get(ctx);
+  if (!hit) {
+    const fromIstiod = clusterId(ctx);
+    const fromProxy = fromIstiod ? undefined : proxyClusterId(ctx);
+    hit = fromIstiod ? {id: fromIstiod, source: 'istiod'} : fromProxy ? {id: fromProxy, source: 'proxy'} : {id: ctx.name, source: 'context-name'};
+    clusterIdCache.set(ctx, hit);
+  }
+  return hit;
 }
 
 /** The network of a context: topology.istio.io/network on the Istio namespace. */

@@ -9,7 +9,7 @@ import type {ContextInput, EnvoyDumpRef, UnreadKind} from '../model/snapshot.js'
 import type {KubeObject} from '../model/types.js';
 import {UserError} from './errors.js';
 import {oneLine} from '../render/text.js';
-import {formatProblem, parseManifests, type ParsedManifests} from './manifests.js';
+import {formatProblem, manifestsFromJson, parseManifests, type ParsedManifests} from './manifests.js';
 
 export const BUNDLE_META = 'bundle.yaml';
 export const DEFAULT_CONTEXT = 'default';
@@ -345,7 +345,9 @@ export class ManifestParser {
   private unavailable = false;
 
   async parse(text: string, file: string): Promise<ParsedManifests> {
-    if (text.length < YAML_SANDBOX.thresholdBytes || this.unavailable || isJson(text)) return parseManifests(text, file);
+    if (text.length < YAML_SANDBOX.thresholdBytes || this.unavailable) return parseManifests(text, file);
+    const json = tryJson(text);
+    if (json) return manifestsFromJson(json.value, file);
     const w = await this.start();
     if (!w) return parseManifests(text, file);
     const limitMs = YAML_SANDBOX.minMs + Math.ceil(text.length / 2 ** 20) * YAML_SANDBOX.msPerMiB;
@@ -399,14 +401,13 @@ export class ManifestParser {
   }
 }
 
-/** JSON is parsed in process: JSON.parse is fast and needs little memory (the YAML path is the risk). */
-function isJson(text: string): boolean {
+/** JSON is parsed in process (once): JSON.parse is fast and needs little memory (the YAML path is the risk). */
+function tryJson(text: string): {value: unknown} | undefined {
   const t = text.trimStart();
-  if (!t.startsWith('{') && !t.startsWith('[')) return false;
+  if (!t.startsWith('{') && !t.startsWith('[')) return undefined;
   try {
-    JSON.parse(text);
-    return true;
+    return {value: JSON.parse(text) as unknown};
   } catch {
-    return false;
+    return undefined;
   }
 }

@@ -22,6 +22,15 @@ export interface ParsedManifests {
  * file and line and skipped; the other documents are still read.
  */
 export function parseManifests(text: string, file: string): ParsedManifests {
+  return readManifests(text, file);
+}
+
+/** parseManifests of a text already parsed as JSON (not parsed twice). */
+export function manifestsFromJson(value: unknown, file: string): ParsedManifests {
+  return readManifests('', file, {value});
+}
+
+function readManifests(text: string, file: string, json?: {value: unknown}): ParsedManifests {
   const objects: {key: KindKey; obj: KubeObject}[] = [];
   const problems: ManifestProblem[] = [];
   let ignored = 0;
@@ -57,13 +66,16 @@ export function parseManifests(text: string, file: string): ParsedManifests {
     objects.push({key, obj: o as unknown as KubeObject});
   };
 
+  const fromJson = (v: unknown): ParsedManifests => {
+    if (Array.isArray(v)) v.forEach((x) => add(x, undefined));
+    else add(v, undefined);
+    return {objects, problems, ignored};
+  };
+  if (json) return fromJson(json.value);
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
-      const v = JSON.parse(text) as unknown;
-      if (Array.isArray(v)) v.forEach((x) => add(x, undefined));
-      else add(v, undefined);
-      return {objects, problems, ignored};
+      return fromJson(JSON.parse(text) as unknown);
     } catch {
       // Not strict JSON: fall through to YAML, which also reads JSON-like flow syntax.
     }

@@ -11,7 +11,7 @@ import {ISTIO, LABEL} from '../istio/constants.js';
 import {NO_LOCALITY, parseLocality, podLocality, sanitizeLocalityLabel, type Locality} from '../istio/locality.js';
 import {selectsLabels} from '../istio/selectors.js';
 import type {ServiceEntrySpec, WorkloadEntrySpec} from '../istio/types.js';
-import {clusterId, contextNetwork, isAmbientPod, isIp, podsOfService, workloadEntryLabels, servicePorts, workloadEntriesOfService, workloadEntriesOfServiceEntry, type ServicePort} from '../istio/workloads.js';
+import {clusterIdentity, contextNetwork, isAmbientPod, isIp, podsOfService, workloadEntryLabels, servicePorts, workloadEntriesOfService, workloadEntriesOfServiceEntry, type ServicePort} from '../istio/workloads.js';
 import type {ClientProxy, ModelEndpoint} from './types.js';
 
 /**
@@ -39,9 +39,9 @@ function plainLocality(l: Locality): Locality {
   return {region: l.region, zone: l.zone, subZone: l.subZone};
 }
 
-/** The Istio cluster ID of a context: istiod's CLUSTER_ID, else the context name. */
+/** The Istio cluster ID of a context (istio/workloads.ts clusterIdentity: istiod, else a proxy's, else the context name). */
 export function clusterIdOf(ctx: ContextSnapshot): string {
-  return clusterId(ctx) ?? ctx.name;
+  return clusterIdentity(ctx).id;
 }
 
 /** Istio's IsSameOrEmpty: an endpoint with no network, or a proxy with none, is in the same network. */
@@ -103,8 +103,24 @@ function isReady(pod: KubeObject): boolean {
   return !ready || ready.status !== 'False';
 }
 
-/** The external address of a context's east-west gateway: a Service exposing 15443 (network label preferred). */
+const eastWestCache = new WeakMap<ContextSnapshot, Map<string, string | undefined>>();
+
+/**
+ * The external address of a context's east-west gateway: a Service exposing 15443 (network label
+ * preferred). Cached per context and network (the snapshot is frozen): every service of a
+ * multi-network mesh asks, for every port and subset.
+ */
 export function eastWestGatewayAddress(ctx: ContextSnapshot, network?: string): string | undefined {
+  let perNet = eastWestCache.get(ctx);
+  if (!perNet) eastWestCache.set(ctx, (perNet = new Map()));
+  const key = network ?? '';
+  if (perNet.has(key)) return perNet.get(key);
+  const addr = findEastWestGatewayAddress(ctx, network);
+  perNet.set(key, addr);
+  return addr;
+}
+
+function findEastWestGatewayAddress(ctx: ContextSnapshot, network?: string): string | undefined {
   const candidates = ctx.objects.Service.filter((s) => servicePorts(s).some((p) => p.port === ISTIO.eastWestPort));
   const ranked = [...candidates].sort((a, b) => rank(b) - rank(a));
   function rank(s: KubeObject): number {
@@ -137,6 +153,49 @@ export function eastWestGatewayAddresses(ctx: ContextSnapshot): string[] {
   return [...out];
 }
 
+/** What an endpoint takes from its pod whatever the Service and port: computed once per pod. */
+export interface PodEndpoint {
+  readonly ready: boolean;
+  readonly address: string;
+  readonly locality: Locality;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly cluster: string;
+  readonly network?: string;
+  readonly source: ModelEndpoint['source'];
+}
+
+const podEndpointCache = new WeakMap<ContextSnapshot, WeakMap<KubeObject, PodEndpoint>>();
+
+/**
+ * A pod as an endpoint: Istio's kube registry gives it the locality of its node (or its locality
+ * label), its labels augmented with locality, cluster, node and network (pod label, else the
+ * Istio namespace's network). The same for every Service that selects it and every port, so it is
+ * computed once per snapshot (a pod is seen from each context's view of its service, per port and
+ * subset the checks ask about).
+ */
+export function podEndpointOf(c: ContextSnapshot, pod: KubeObject, ns: string): PodEndpoint {
+  let perPod = podEndpointCache.get(c);
+  if (!perPod) podEndpointCache.set(c, (perPod = new WeakMap()));
+  const hit = perPod.get(pod);
+  if (hit) return hit;
+  const podLabels = pod.metadata.labels ?? {};
+  const locality = plainLocality(podLocality(c, pod, {ambient: isAmbientPod(c, pod)}));
+  const network = podLabels[LABEL.network] || contextNetwork(c) || undefined;
+  const node = pod.spec?.nodeName as string | undefined;
+  const cluster = clusterIdOf(c);
+  const p: PodEndpoint = {
+    ready: isReady(pod),
+    address: (pod.status?.podIP as string | undefined) || pod.metadata.name,
+    locality,
+    labels: augmentLabels(podLabels, {cluster, locality, node, network}),
+    cluster,
+    ...(network ? {network} : {}),
+    source: {kind: 'Pod', context: c.name, namespace: pod.metadata.namespace ?? ns, name: pod.metadata.name},
+  };
+  perPod.set(pod, p);
+  return p;
+}
+
 interface Raw {
   readonly ep: ModelEndpoint;
   /** The context the endpoint came from (for finding the right gateway). */
@@ -159,28 +218,22 @@ export function serviceEndpoints(snapshot: Snapshot, ctx: ContextSnapshot, svc: 
     const s = c === ctx ? svc : c.index.get('Service', ns, name);
     if (!s) continue;
     const sp = findPort(servicePorts(s), opts.port);
-    const cluster = clusterIdOf(c);
-    const ctxNet = contextNetwork(c);
     for (const pod of podsOfService(c, s)) {
-      if (!opts.includeUnready && !isReady(pod)) continue;
-      const podLabels = pod.metadata.labels ?? {};
-      if (subset && !selectsLabels(subset, podLabels)) continue;
-      const locality = plainLocality(podLocality(c, pod, {ambient: isAmbientPod(c, pod)}));
-      // Istio's kube registry: pod label, else the Istio namespace's network.
-      const network = podLabels[LABEL.network] || ctxNet || undefined;
-      const node = pod.spec?.nodeName as string | undefined;
+      const p = podEndpointOf(c, pod, ns);
+      if (!opts.includeUnready && !p.ready) continue;
+      if (subset && !selectsLabels(subset, pod.metadata.labels ?? {})) continue;
       const port = podPort(pod, sp);
       raws.push({
         ctx: c,
         ep: {
-          address: (pod.status?.podIP as string | undefined) || pod.metadata.name,
+          address: p.address,
           ...(port !== undefined ? {port} : {}),
-          locality,
-          labels: augmentLabels(podLabels, {cluster, locality, node, network}),
-          cluster,
-          ...(network ? {network} : {}),
+          locality: p.locality,
+          labels: p.labels,
+          cluster: p.cluster,
+          ...(p.network ? {network: p.network} : {}),
           weight: 1,
-          source: {kind: 'Pod', context: c.name, namespace: pod.metadata.namespace ?? ns, name: pod.metadata.name},
+          source: p.source,
         },
       });
     }

@@ -8,48 +8,16 @@ import type {KubeObject} from '../../model/types.js';
 import {ANNOTATION, ISTIO, LABEL, WAYPOINT} from '../../istio/constants.js';
 import {localitySetting, effectivePolicy, failoverApplied, serviceTrafficDistribution, hasFailoverIntent, localityLbSettingsOf} from '../../istio/policy.js';
 import {destinationRuleFor, serviceFqdn} from '../../istio/hosts.js';
-import {isAmbientService, isLivePod, servicePorts, waypointOf, type WaypointBinding} from '../../istio/workloads.js';
+import {isAmbientService, podsOfService, servicePorts, waypointOf, type WaypointBinding} from '../../istio/workloads.js';
 import type {DestinationRuleSpec, TrafficPolicy} from '../../istio/types.js';
 import {command} from '../../remedy/shell.js';
 
 // ---------------------------------------------------------------------------------------------
-// Pods selected by a Service selector, through an index (namespace → "key=value" → pods).
+// Pods selected by a Service selector.
 
-const podIndexCache = new WeakMap<ContextSnapshot, Map<string, Map<string, KubeObject[]>>>();
-
-function podIndex(ctx: ContextSnapshot, ns: string): Map<string, KubeObject[]> {
-  let perCtx = podIndexCache.get(ctx);
-  if (!perCtx) podIndexCache.set(ctx, (perCtx = new Map()));
-  let idx = perCtx.get(ns);
-  if (idx) return idx;
-  idx = new Map();
-  for (const p of ctx.index.byNamespace('Pod', ns)) {
-    if (!isLivePod(p)) continue;
-    for (const [k, v] of Object.entries(p.metadata.labels ?? {})) {
-      const key = `${k}=${v}`;
-      let arr = idx.get(key);
-      if (!arr) idx.set(key, (arr = []));
-      arr.push(p);
-    }
-  }
-  perCtx.set(ns, idx);
-  return idx;
-}
-
-/** Live pods a Service's selector selects (same result as workloads.podsOfService, indexed). */
+/** Live pods a Service's selector selects (workloads.podsOfService: one label index per context). */
 export function selectedPods(ctx: ContextSnapshot, svc: KubeObject): KubeObject[] {
-  const selector = svc.spec?.selector as Record<string, string> | undefined;
-  if (!selector) return [];
-  const entries = Object.entries(selector);
-  if (entries.length === 0) return [];
-  const idx = podIndex(ctx, svc.metadata.namespace ?? '');
-  let smallest: KubeObject[] | undefined;
-  for (const [k, v] of entries) {
-    const list = idx.get(`${k}=${v}`);
-    if (!list) return [];
-    if (!smallest || list.length < smallest.length) smallest = list;
-  }
-  return smallest!.filter((p) => entries.every(([k, v]) => p.metadata.labels?.[k] === v));
+  return podsOfService(ctx, svc);
 }
 
 // ---------------------------------------------------------------------------------------------

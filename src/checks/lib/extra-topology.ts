@@ -53,8 +53,8 @@ export interface ScopedNode {
   /** `ns/name` → pod, with how its locality is read. */
   readonly pods: Map<string, {readonly pod: KubeObject; readonly reading: Reading}>;
   readonly roles: Set<ScopeRole>;
-  /** `Service ns/name` / `ServiceEntry ns/name` with locality LB in effect that put the node in scope. */
-  readonly via: Set<string>;
+  /** `Service ns/name` / `ServiceEntry ns/name` with locality LB in effect that put the node in scope (made when read). */
+  readonly via: ReadonlySet<string>;
   /** Read the ambient way on behalf of a Service: FO201's domain (it reports missing GA labels there). */
   ambientViaService: boolean;
   /** Read the ambient way on behalf of a ServiceEntry only (FO201 looks at Services only). */
@@ -81,23 +81,67 @@ export function localityScope(snapshot: Snapshot, ctx: ContextSnapshot): Readonl
   return cached(perSnap, ctx, () => buildScope(snapshot, ctx));
 }
 
+/**
+ * The client pods of a namespace, for every service in it with locality LB in effect: the services
+ * are listed once on the group, not on each of its nodes (a namespace of 500 services over 2,000
+ * nodes would otherwise cost a million set insertions for a name FO202 prints on a few nodes).
+ */
+interface ClientGroup {
+  readonly vias: string[];
+  readonly nodes: Set<Scoped>;
+  intent: boolean;
+  ambientViaService: boolean;
+  ambientViaServiceEntry: boolean;
+}
+
+class Scoped implements ScopedNode {
+  readonly pods = new Map<string, {readonly pod: KubeObject; readonly reading: Reading}>();
+  readonly roles = new Set<ScopeRole>();
+  readonly direct = new Set<string>();
+  readonly groups = new Set<ClientGroup>();
+  ambientViaService = false;
+  ambientViaServiceEntry = false;
+  sidecar = false;
+  intent = false;
+  constructor(readonly node: KubeObject) {}
+  get via(): ReadonlySet<string> {
+    const out = new Set(this.direct);
+    for (const g of this.groups) for (const v of g.vias) out.add(v);
+    return out;
+  }
+}
+
+/** Every service or entry that put some node of the scope in scope. */
+export function scopeVias(scope: ReadonlyMap<string, ScopedNode>): Set<string> {
+  const out = new Set<string>();
+  const groups = new Set<ClientGroup>();
+  for (const s of scope.values()) {
+    if (!(s instanceof Scoped)) {
+      for (const v of s.via) out.add(v);
+      continue;
+    }
+    for (const v of s.direct) out.add(v);
+    for (const g of s.groups) groups.add(g);
+  }
+  for (const g of groups) for (const v of g.vias) out.add(v);
+  return out;
+}
+
 function buildScope(snapshot: Snapshot, ctx: ContextSnapshot): Map<string, ScopedNode> {
-  const out = new Map<string, ScopedNode>();
-  const add = (pod: KubeObject, reading: Reading | undefined, role: ScopeRole, via: string, fromEntry: boolean, intent: boolean): ScopedNode | undefined => {
+  const out = new Map<string, Scoped>();
+  const add = (pod: KubeObject, reading: Reading | undefined, role: ScopeRole, via: string | ClientGroup, fromEntry: boolean, intent: boolean): Scoped | undefined => {
     if (!reading) return undefined;
     const node = ctx.index.node(pod.spec?.nodeName as string | undefined);
     if (!node) return undefined;
     if (reading === 'sidecar' && podHasLocalityLabel(pod)) return undefined;
     let s = out.get(node.metadata.name);
-    if (!s) {
-      s = {node, pods: new Map(), roles: new Set(), via: new Set(), ambientViaService: false, ambientViaServiceEntry: false, sidecar: false, intent: false};
-      out.set(node.metadata.name, s);
-    }
+    if (!s) out.set(node.metadata.name, (s = new Scoped(node)));
     const key = nsName(pod);
     const prev = s.pods.get(key);
     if (!prev || (prev.reading === 'sidecar' && reading === 'ambient')) s.pods.set(key, {pod, reading});
     s.roles.add(role);
-    s.via.add(via);
+    if (typeof via === 'string') s.direct.add(via);
+    else s.groups.add(via);
     if (reading === 'ambient') {
       if (fromEntry) s.ambientViaServiceEntry = true;
       else s.ambientViaService = true;
@@ -108,28 +152,34 @@ function buildScope(snapshot: Snapshot, ctx: ContextSnapshot): Map<string, Scope
   const sidecarClient = (pod: KubeObject): Reading | undefined => (isSidecarClient(ctx, pod) ? 'sidecar' : undefined);
   const ambientClient = (pod: KubeObject): Reading | undefined => (isAmbientPod(ctx, pod) ? 'ambient' : undefined);
   // The client pods of a namespace are the same for every service in it: add them once per way of
-  // reading, then only name the service on their nodes (no pods × services loop).
-  const clientGroups = new Map<string, {readonly nodes: Set<ScopedNode>}>();
+  // reading, then only name the service on the group (no pods × services or nodes × services loop).
+  const clientGroups = new Map<string, ClientGroup>();
   const addClients = (obj: KubeObject, how: 'sidecar' | 'ztunnel', via: string, fromEntry: boolean, intent: boolean): void => {
     const key = `${obj.metadata.namespace ?? ''}\u0000${how}`;
     let g = clientGroups.get(key);
     if (!g) {
       const reading = how === 'ztunnel' ? ambientClient : sidecarClient;
-      const nodes = new Set<ScopedNode>();
+      g = {vias: [via], nodes: new Set(), intent, ambientViaService: how === 'ztunnel' && !fromEntry, ambientViaServiceEntry: how === 'ztunnel' && fromEntry};
       for (const pod of clientPods(snapshot, ctx, obj)) {
-        const s = add(pod, reading(pod), 'client', via, fromEntry, intent);
-        if (s) nodes.add(s);
+        const s = add(pod, reading(pod), 'client', g, fromEntry, intent);
+        if (s) g.nodes.add(s);
       }
-      clientGroups.set(key, (g = {nodes}));
+      clientGroups.set(key, g);
       return;
     }
-    for (const s of g.nodes) {
-      s.via.add(via);
-      s.intent ||= intent;
-      if (how === 'ztunnel') {
-        if (fromEntry) s.ambientViaServiceEntry = true;
-        else s.ambientViaService = true;
-      }
+    g.vias.push(via);
+    // A flag changes at most once per group: only then are its nodes visited.
+    if (intent && !g.intent) {
+      g.intent = true;
+      for (const s of g.nodes) s.intent = true;
+    }
+    if (how === 'ztunnel' && fromEntry && !g.ambientViaServiceEntry) {
+      g.ambientViaServiceEntry = true;
+      for (const s of g.nodes) s.ambientViaServiceEntry = true;
+    }
+    if (how === 'ztunnel' && !fromEntry && !g.ambientViaService) {
+      g.ambientViaService = true;
+      for (const s of g.nodes) s.ambientViaService = true;
     }
   };
 

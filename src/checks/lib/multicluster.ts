@@ -7,7 +7,8 @@
  * *Tetrate*. Each has one function here, so that every FO4xx check (and FO407) agrees on it.
  */
 import {X509Certificate} from 'node:crypto';
-import {parse as parseYaml, stringify as stringifyYaml} from 'yaml';
+import {parse as parseYaml} from 'yaml';
+import {toYaml as stringifyYaml} from '../../render/yaml-emit.js';
 import type {ContextSnapshot, Snapshot} from '../../model/snapshot.js';
 import type {KubeObject} from '../../model/types.js';
 import {ANNOTATION, ISTIO, LABEL, MULTICLUSTER, WAYPOINT} from '../../istio/constants.js';
@@ -16,7 +17,7 @@ import {globalLabel, isGlobalService, meshConfig} from '../../istio/mesh.js';
 import {localityLbSettingsOf} from '../../istio/policy.js';
 import {selectsLabels} from '../../istio/selectors.js';
 import type {ServiceEntrySpec, WorkloadEntrySpec} from '../../istio/types.js';
-import {clusterId, contextNetwork, isTetrate, waypointOf, workloadEntriesOfService} from '../../istio/workloads.js';
+import {contextNetwork, isTetrate, waypointOf, workloadEntriesOfService, clusterIdentity as clusterIdOf} from '../../istio/workloads.js';
 import {kubectl} from '../../remedy/kubectl.js';
 import {command} from '../../remedy/shell.js';
 import {cached} from './cache.js';
@@ -50,50 +51,9 @@ export function controlPlaneRole(ctx: ContextSnapshot): ControlPlaneRole {
   return ctx.objects.Deployment.length > 0 ? 'remote' : 'unknown';
 }
 
-export interface ClusterIdInfo {
-  readonly id: string;
-  /** istiod: CLUSTER_ID of istiod; proxy: ISTIO_META_CLUSTER_ID/CLUSTER_ID of a proxy or ztunnel pod; context-name: assumed. */
-  readonly source: 'istiod' | 'proxy' | 'context-name';
-}
-
-const clusterIdCache = new WeakMap<ContextSnapshot, ClusterIdInfo>();
-
-function proxyClusterId(ctx: ContextSnapshot): string | undefined {
-  const fromPod = (p: KubeObject): string | undefined => {
-    for (const c of (p.spec?.containers ?? []) as {name?: string; env?: {name: string; value?: string}[]}[]) {
-      for (const e of c.env ?? []) {
-        if ((e.name === MULTICLUSTER.proxyClusterIdEnv || e.name === MULTICLUSTER.clusterIdEnv) && e.value) return e.value;
-      }
-    }
-    return undefined;
-  };
-  // ztunnel and gateways in the Istio namespace first, then any injected pod.
-  for (const p of ctx.index.byNamespace('Pod', ctx.istioNamespace)) {
-    const v = fromPod(p);
-    if (v) return v;
-  }
-  for (const p of ctx.objects.Pod) {
-    if (!((p.spec?.containers ?? []) as {name?: string}[]).some((c) => c.name === 'istio-proxy')) continue;
-    const v = fromPod(p);
-    if (v) return v;
-  }
-  return undefined;
-}
-
-/**
- * The cluster ID of a context: istiod's CLUSTER_ID (workloads.clusterId), else the one Istio
- * injected into a proxy or ztunnel of the cluster (remote clusters run no istiod), else the
- * context name (an assumption, reported as such).
- */
-export function clusterIdOf(ctx: ContextSnapshot): ClusterIdInfo {
-  return cached(clusterIdCache, ctx, () => {
-    const fromIstiod = clusterId(ctx);
-    if (fromIstiod) return {id: fromIstiod, source: 'istiod'};
-    const fromProxy = proxyClusterId(ctx);
-    if (fromProxy) return {id: fromProxy, source: 'proxy'};
-    return {id: ctx.name, source: 'context-name'};
-  });
-}
+export type {ClusterIdInfo} from '../../istio/workloads.js';
+/** The cluster ID of a context, with where it came from (one definition: istio/workloads.ts clusterIdentity). */
+export {clusterIdOf};
 
 const hasIstioCache = new WeakMap<ContextSnapshot, boolean>();
 

@@ -33,7 +33,7 @@ import type {
 } from '../../istio/types.js';
 import {
   clientPods,
-  clusterId,
+  clusterIdentity,
   isLivePod,
   podsMatchingSelector,
   contextNetwork,
@@ -786,8 +786,7 @@ export function unreadPeers(snapshot: Snapshot, ctx: ContextSnapshot): string[] 
   const known = new Set<string>();
   for (const c of snapshot.contexts) {
     known.add(c.name);
-    const id = clusterId(c);
-    if (id) known.add(id);
+    known.add(clusterIdentity(c).id);
   }
   for (const s of ctx.objects.Secret) {
     if (s.metadata.labels?.[LABEL.multiCluster] !== 'true') continue;

@@ -339,7 +339,7 @@ export function gatewayServesHost(ctx: ContextSnapshot, host: string): KubeObjec
 }
 
 /** YAML of a small value (for snippets), without a dependency on the caller's formatting. */
-export {stringify as toYaml} from 'yaml';
+export {toYaml} from '../../render/yaml-emit.js';
 
 // ---------------------------------------------------------------------------------------------
 // Localities of a ServiceEntry's hosts and ports.
