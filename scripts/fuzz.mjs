@@ -32,8 +32,14 @@ const inputs = Number(opt('inputs', '20000'));
 const bundles = Number(opt('bundles', '500'));
 const seeds = many('seeds');
 const out = path.resolve(opt('out', path.join(tmpdir(), 'kubectl-failover-fuzz')));
-const vitest = path.join(root, 'node_modules/.bin/vitest');
-if (!existsSync(vitest)) {
+// vitest runs on the project's Node (node_modules/.bin first on PATH, as npm scripts have it),
+// whichever Node started this script: the Node the machine ships may be too old for the tool.
+const vitestEntry = path.join(root, 'node_modules/vitest/vitest.mjs');
+const projectNode = path.join(root, 'node_modules/node/bin/node');
+const vitestNode = existsSync(projectNode) ? projectNode : process.execPath;
+const childEnv = {...process.env, PATH: `${path.join(root, 'node_modules/.bin')}${path.delimiter}${process.env.PATH ?? ''}`};
+const vitest = (args, opts) => spawnSync(vitestNode, [vitestEntry, ...args], {...opts, env: {...childEnv, ...opts.env}});
+if (!existsSync(vitestEntry)) {
   console.error('error: run `npm install` first (vitest not found)');
   process.exit(2);
 }
@@ -51,11 +57,10 @@ const fuzzing = !args.includes('--reliability-only');
 for (let r = 0; fuzzing && r < runs; r++) {
   const s = seed + r;
   console.error(`fuzz: seed ${s}, ${inputs} inputs per parser, ${bundles} bundles${seeds.length ? `, extra seeds ${seeds.join(', ')}` : ''}`);
-  const res = spawnSync(vitest, ['run', 'test/fuzz/fuzz.test.ts', '--reporter=dot'], {
+  const res = vitest(['run', 'test/fuzz/fuzz.test.ts', '--reporter=dot'], {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit'],
     env: {
-      ...process.env,
       KF_FUZZ_SEED: String(s),
       KF_FUZZ_INPUTS: String(inputs),
       KF_FUZZ_BUNDLES: String(bundles),
@@ -106,7 +111,7 @@ if (args.includes('--reliability') || !fuzzing) {
   const json = path.join(tmpdir(), `kf-reliability-${process.pid}.json`);
   const figures = path.join(tmpdir(), `kf-reliability-${process.pid}.jsonl`);
   rmSync(figures, {force: true});
-  const res = spawnSync(vitest, ['run', 'test/reliability', '--reporter=json', `--outputFile=${json}`], {cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: {...process.env, KF_RELIABILITY_FIGURES: figures}});
+  const res = vitest(['run', 'test/reliability', '--reporter=json', `--outputFile=${json}`], {cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: {KF_RELIABILITY_FIGURES: figures}});
   if (res.status !== 0) failed = true;
   const doc = JSON.parse(readFileSync(json, 'utf8'));
   console.log(`\n### Reliability cases (\`npx vitest run test/reliability\`): ${doc.numPassedTests} passed, ${doc.numFailedTests} failed\n`);
