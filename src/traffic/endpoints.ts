@@ -183,16 +183,18 @@ export function podEndpointOf(c: ContextSnapshot, pod: KubeObject, ns: string): 
   const network = podLabels[LABEL.network] || contextNetwork(c) || undefined;
   const node = pod.spec?.nodeName as string | undefined;
   const cluster = clusterIdOf(c);
-  const p: PodEndpoint = {
+  // Shared by every endpoint made from the pod: frozen, so no reader can change another's.
+  const p: PodEndpoint = Object.freeze({
     ready: isReady(pod),
     address: (pod.status?.podIP as string | undefined) || pod.metadata.name,
-    locality,
-    labels: augmentLabels(podLabels, {cluster, locality, node, network}),
+    locality: Object.freeze(locality),
+    labels: Object.freeze(augmentLabels(podLabels, {cluster, locality, node, network})),
     cluster,
     ...(network ? {network} : {}),
-    source: {kind: 'Pod', context: c.name, namespace: pod.metadata.namespace ?? ns, name: pod.metadata.name},
-  };
-  perPod.set(pod, p);
+    source: Object.freeze({kind: 'Pod' as const, context: c.name, namespace: pod.metadata.namespace ?? ns, name: pod.metadata.name}),
+  });
+  // Only snapshot pods (frozen) are cached: a pod object that can still change is computed afresh.
+  if (Object.isFrozen(pod)) perPod.set(pod, p);
   return p;
 }
 
