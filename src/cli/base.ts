@@ -1,6 +1,5 @@
 import {Command, Errors} from '@oclif/core';
-import {UserError} from '../sources/errors.js';
-import {HttpError, NetworkError} from '../sources/http.js';
+import {HttpError, NetworkError, UserError} from '../sources/errors.js';
 import {oneLine} from '../render/text.js';
 
 /**
