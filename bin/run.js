@@ -7,9 +7,9 @@ if (major < 22) {
 }
 
 // Startup (issue #5): every command starts here, so it loads as little as it can.
-// 1. V8's compile cache (Node >= 22.1): the ~200 modules of oclif and of the commands are compiled
-//    once and reused. It lives in the user's cache dir, next to oclif's own (never in TMPDIR);
-//    NODE_COMPILE_CACHE and NODE_DISABLE_COMPILE_CACHE still rule.
+// 1. V8's compile cache (Node >= 22.1): modules are compiled once and reused. It lives in the
+//    user's cache dir, next to oclif's own (never in TMPDIR); NODE_COMPILE_CACHE and
+//    NODE_DISABLE_COMPILE_CACHE still rule.
 import module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,11 @@ try {
   if (cacheDir && !process.env.NODE_DISABLE_COMPILE_CACHE) module.enableCompileCache?.(process.env.NODE_COMPILE_CACHE || path.join(cacheDir, 'compile-cache'));
 } catch {
   /* an unwritable cache dir only costs speed */
+}
+// The CLI itself is one bundled file that dist/bundle/load.js compiles with V8 code caches of whole
+// runs (Node's compile cache holds only what V8 compiles when a module loads); they live here.
+if (cacheDir && !process.env.NODE_DISABLE_COMPILE_CACHE) {
+  globalThis[Symbol.for('kubectl-failover.codeCacheDir')] = process.env.NODE_COMPILE_CACHE ? path.join(process.env.NODE_COMPILE_CACHE, 'kubectl-failover') : path.join(cacheDir, 'code-cache');
 }
 
 /** oclif's cache dir for this CLI: ~/.cache/kubectl-failover (XDG_CACHE_HOME, macOS Library/Caches). */
@@ -43,7 +48,7 @@ for (const s of [process.stdout, process.stderr]) s._handle?.setBlocking?.(true)
 const argv = process.argv.slice(2);
 const fast = argv.length === 1 && !process.env.KUBECTL_FAILOVER_NO_FAST_START ? await fastStart(argv[0]) : false;
 if (!fast) {
-  const {execute} = await import('@oclif/core');
+  const {execute} = await import('../dist/bundle/load.js');
   await execute({dir: import.meta.url});
 }
 
@@ -113,7 +118,7 @@ async function cachedRootHelp(fs, root, pjsonText, pjson) {
     chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
     return write(chunk, ...rest);
   };
-  const {execute} = await import('@oclif/core');
+  const {execute} = await import('../dist/bundle/load.js');
   await execute({dir: import.meta.url, args: ['--help']});
   process.stdout.write = write;
   if (process.exitCode === undefined || process.exitCode === 0) {
