@@ -46,7 +46,11 @@ function userCacheDir() {
 for (const s of [process.stdout, process.stderr]) s._handle?.setBlocking?.(true);
 
 const argv = process.argv.slice(2);
-const fast = argv.length === 1 && !process.env.KUBECTL_FAILOVER_NO_FAST_START ? await fastStart(argv[0]) : false;
+let fast = false;
+if (!process.env.KUBECTL_FAILOVER_NO_FAST_START) {
+  if (argv.length === 1) fast = await fastStart(argv[0]);
+  else if (argv[0] === 'doctor') fast = await fastDoctor(argv.slice(1));
+}
 if (!fast) {
   const {execute} = await import('../dist/bundle/load.js');
   await execute({dir: import.meta.url});
@@ -79,6 +83,26 @@ async function fastStart(arg) {
   } catch {
     return false;
   }
+}
+
+/**
+ * 3. `doctor` without oclif (dist/bundle/fast.cjs, built from src/cli/fast.ts) when its command
+ *    line is a plain one that src/cli/fast.ts reads exactly as oclif would; else oclif runs it.
+ */
+async function fastDoctor(args) {
+  let fastBundle;
+  try {
+    const {loadBundle} = await import('../dist/bundle/compile.js');
+    fastBundle = loadBundle('fast.cjs', 'doctor');
+  } catch {
+    return false;
+  }
+  const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  const flags = fastBundle.exports.doctorFlags(args, root);
+  if (!flags) return false;
+  fastBundle.keep();
+  await fastBundle.exports.runDoctorFast(flags);
+  return true;
 }
 
 function safeRead(fs, file) {
