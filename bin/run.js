@@ -21,7 +21,7 @@ try {
 } catch {
   /* an unwritable cache dir only costs speed */
 }
-// The CLI itself is one bundled file that dist/bundle/load.js compiles with V8 code caches of whole
+// The CLI is bundled (dist/bundle/); dist/bundle/compile.cjs compiles it with V8 code caches of whole
 // runs (Node's compile cache holds only what V8 compiles when a module loads); they live here.
 if (cacheDir && !process.env.NODE_DISABLE_COMPILE_CACHE) {
   globalThis[Symbol.for('kubectl-failover.codeCacheDir')] = process.env.NODE_COMPILE_CACHE ? path.join(process.env.NODE_COMPILE_CACHE, 'kubectl-failover') : path.join(cacheDir, 'code-cache');
@@ -52,7 +52,7 @@ if (!process.env.KUBECTL_FAILOVER_NO_FAST_START) {
   else if (argv[0] === 'doctor') fast = await fastDoctor(argv.slice(1));
 }
 if (!fast) {
-  const {execute} = await import('../dist/bundle/load.js');
+  const {execute} = module.createRequire(import.meta.url)('../dist/bundle/load.cjs');
   await execute({dir: import.meta.url});
 }
 
@@ -92,7 +92,7 @@ async function fastStart(arg) {
 async function fastDoctor(args) {
   let fastBundle;
   try {
-    const {loadBundle} = await import('../dist/bundle/compile.js');
+    const {loadBundle} = module.createRequire(import.meta.url)('../dist/bundle/compile.cjs');
     fastBundle = loadBundle('fast.cjs', 'doctor');
   } catch {
     return false;
@@ -142,7 +142,7 @@ async function cachedRootHelp(fs, root, pjsonText, pjson) {
     chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
     return write(chunk, ...rest);
   };
-  const {execute} = await import('../dist/bundle/load.js');
+  const {execute} = module.createRequire(import.meta.url)('../dist/bundle/load.cjs');
   await execute({dir: import.meta.url, args: ['--help']});
   process.stdout.write = write;
   if (process.exitCode === undefined || process.exitCode === 0) {

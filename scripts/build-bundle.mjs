@@ -2,11 +2,11 @@
 /**
  * `npm run build`, second step (after tsc): the CLI bundled for a fast start (issue #5), in
  * dist/bundle/:
- *   cli.cjs    the whole CLI (src/cli.ts: the commands, @oclif/core, yaml, cli-table3…), which
- *              bin/run.js runs through load.js; load.js is also oclif's command target
- *              (package.json `oclif.commands`, strategy explicit);
- *   fast.cjs   doctor without oclif (src/cli/fast.ts), which bin/run.js tries first for `doctor`;
- *   compile.js how both are loaded: with V8 code caches of whole runs (see scripts/bundle/).
+ *   cli.cjs     the whole CLI (src/cli.ts: the commands, @oclif/core, yaml, cli-table3…), which
+ *               bin/run.js runs through load.cjs; load.cjs is also oclif's command target
+ *               (package.json `oclif.commands`, strategy explicit);
+ *   fast.cjs    doctor without oclif (src/cli/fast.ts), which bin/run.js tries first for `doctor`;
+ *   compile.cjs how both are loaded: with V8 code caches of whole runs (see scripts/bundle/).
  *
  * What a run loads only when it needs it stays outside: the Kubernetes client, ora, tar and ws are
  * imported from node_modules at that moment. A script compiled by `vm.Script` cannot use `import()`
@@ -37,7 +37,7 @@ for (const [name, entry, forbidden] of [
 ]) {
   hashes[name] = await bundle(name, entry, forbidden);
 }
-for (const f of ['compile.js', 'load.js']) copyFileSync(path.join(root, 'scripts', 'bundle', f), path.join(outDir, f));
+for (const f of ['compile.cjs', 'load.cjs']) copyFileSync(path.join(root, 'scripts', 'bundle', f), path.join(outDir, f));
 writeFileSync(path.join(outDir, 'build.json'), `${JSON.stringify({hashes})}\n`);
 
 async function bundle(name, entry, forbidden) {

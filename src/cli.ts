@@ -1,7 +1,7 @@
 /**
  * The whole CLI as one module: scripts/build-bundle.mjs bundles it (with @oclif/core and the other
  * dependencies a command needs at once) into dist/bundle/cli.cjs, which bin/run.js loads through
- * dist/bundle/load.js (issue #5, startup). oclif finds the commands here (package.json
+ * dist/bundle/load.cjs (issue #5, startup). oclif finds the commands here (package.json
  * `oclif.commands`: strategy `explicit`, identifier `COMMANDS`). What a command loads only when
  * used (the Kubernetes client, ora, tar, ws) stays in node_modules.
  */

@@ -1,7 +1,8 @@
 // oclif's command target (package.json `oclif.commands`, strategy explicit) and what bin/run.js
-// runs: the bundled CLI, dist/bundle/cli.cjs (copied to dist/bundle/load.js by
-// scripts/build-bundle.mjs; see compile.js for how it is loaded).
-import {loadBundle} from './compile.js';
+// runs: the bundled CLI, dist/bundle/cli.cjs (copied to dist/bundle/load.cjs by
+// scripts/build-bundle.mjs; see compile.cjs for how it is loaded).
+'use strict';
+const {loadBundle} = require('./compile.cjs');
 
 // Which first arguments get a code cache of their own (names only: the classes are in the bundle).
 const COMMAND_IDS = new Set(['checks', 'collect', 'doctor', 'explain']);
@@ -16,4 +17,4 @@ function runKind(argv) {
 const cli = loadBundle('cli.cjs', runKind(process.argv.slice(2)));
 cli.keep();
 
-export const {COMMANDS, execute} = cli.exports;
+module.exports = {COMMANDS: cli.exports.COMMANDS, execute: cli.exports.execute};

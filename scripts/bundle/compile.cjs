@@ -1,4 +1,5 @@
-// Loads the bundled CLI (copied to dist/bundle/compile.js by scripts/build-bundle.mjs).
+// Loads the bundled CLI (copied to dist/bundle/compile.cjs by scripts/build-bundle.mjs). CommonJS:
+// bin/run.js requires it, which costs a few milliseconds less than a first import().
 //
 // Startup (issue #5): most of a short run went to compiling. Node's compile cache keeps only what V8
 // compiles when it loads a module, not the functions it compiles later, when they are first called —
@@ -8,16 +9,16 @@
 // nothing is kept when the bundle is loaded otherwise, e.g. by `oclif manifest`). V8 checks a cache
 // against its own version and flags and refuses one that does not fit; the file name holds the
 // bundle's content hash, so a rebuilt bundle never meets an old cache.
-import fs from 'node:fs';
-import {createRequire} from 'node:module';
-import path from 'node:path';
-import {fileURLToPath} from 'node:url';
-import vm from 'node:vm';
+'use strict';
+const fs = require('node:fs');
+const {createRequire} = require('node:module');
+const path = require('node:path');
+const vm = require('node:vm');
 
 /** Code caches kept at most (other builds' and Node versions' go, least recently written first). */
 const MAX_CACHES = 16;
 
-const here = path.dirname(fileURLToPath(import.meta.url));
+const here = __dirname;
 let build;
 
 /**
@@ -25,7 +26,7 @@ let build;
  * run for its code cache; keep() has the cache written at exit, if the run ends with 0 or 1 (an
  * error exit compiles little, and its cache would serve the next, full run badly).
  */
-export function loadBundle(name, kind) {
+function loadBundle(name, kind) {
   const file = path.join(here, name);
   const source = fs.readFileSync(file, 'latin1'); // ASCII (build-bundle.mjs)
   const cacheFile = codeCacheFile(name, kind);
@@ -82,3 +83,5 @@ function codeCacheFile(name, kind) {
   if (typeof hash !== 'string' || !/^[0-9a-f]+$/.test(hash)) return undefined;
   return path.join(dir, `${hash}-${path.basename(name, '.cjs')}-${kind}-${process.version}-${process.arch}.bin`);
 }
+
+module.exports = {loadBundle};
