@@ -22,6 +22,7 @@ import {
   type SeLocalityView,
 } from './lib/service-entries.js';
 import {defineCheck, finding, type CheckMeta} from './types.js';
+import {compareText} from '../model/collate.js';
 
 const meta: CheckMeta = {
   code: 'FO504',
@@ -116,7 +117,7 @@ interface Unmatched {
 function busiestRegion(eps: readonly SeEndpoint[]): string | undefined {
   const count = new Map<string, number>();
   for (const e of eps) if (e.locality.region) count.set(e.locality.region, (count.get(e.locality.region) ?? 0) + 1);
-  return [...count.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
+  return [...count.entries()].sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]))[0]?.[0];
 }
 
 /** Failover rules with `from: region` pointing at `to` (the first rule with that `from` is the one Istio uses: replace its `to`). */

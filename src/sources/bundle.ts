@@ -10,6 +10,7 @@ import type {KubeObject} from '../model/types.js';
 import {UserError} from './errors.js';
 import {oneLine} from '../render/text.js';
 import {formatProblem, parseManifests, type ParsedManifests} from './manifests.js';
+import {compareText} from '../model/collate.js';
 
 export const BUNDLE_META = 'bundle.yaml';
 export const DEFAULT_CONTEXT = 'default';
@@ -51,7 +52,7 @@ async function walk(dir: string, depth: number, out: string[], counter: {n: numb
   } catch (e) {
     throw new UserError(oneLine(`bundle: cannot read the folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
   }
-  entries.sort((a, b) => a.name.localeCompare(b.name));
+  entries.sort((a, b) => compareText(a.name, b.name));
   for (const e of entries) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) await walk(p, depth + 1, out, counter);

@@ -21,6 +21,7 @@ import {kubectl} from '../../remedy/kubectl.js';
 import {command} from '../../remedy/shell.js';
 import {cached} from './cache.js';
 import {destinationRuleOfService} from './ambient.js';
+import {compareText} from '../../model/collate.js';
 
 /** `namespace/name` of a Service-like key. */
 export function keyOf(o: KubeObject): string {
@@ -227,7 +228,7 @@ export function clusterNetworkOf(ctx: ContextSnapshot): ClusterNetwork {
     }
     let best: string | undefined;
     let bestCount = 0;
-    for (const [n, c] of [...counts].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [n, c] of [...counts].sort(([a], [b]) => compareText(a, b))) {
       if (c > bestCount) [best, bestCount] = [n, c];
     }
     return best ? {network: best, source: 'pods'} : {source: 'unknown'};
