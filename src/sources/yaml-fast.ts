@@ -35,6 +35,11 @@ const FLOAT_RE = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
 
 /** A plain scalar as the core schema resolves it (the yaml package's test order). */
 function resolvePlain(s: string): unknown {
+  // Most scalars are words (keys, names): only `~`, `n`/`N` (null), `t`/`T`/`f`/`F` (booleans,
+  // at most 5 characters), digits, `+`, `-` and `.` can start anything but a string below.
+  const c = s.charCodeAt(0);
+  if (c >= 97 ? c !== 110 && c !== 116 && c !== 102 && c !== 126 : c >= 65 && c <= 90 && c !== 78 && c !== 84 && c !== 70) return s;
+  if (s.length > 5 && (c === 110 || c === 116 || c === 102 || c === 78 || c === 84 || c === 70)) return s;
   if (NULL_RE.test(s)) return null;
   if (BOOL_RE.test(s)) return s[0] === 't' || s[0] === 'T';
   if (OCT_RE.test(s)) return parseInt(s.substring(2), 8);
