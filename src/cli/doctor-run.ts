@@ -1,4 +1,4 @@
-import {readFile} from 'node:fs/promises';
+import {promises as fs} from 'node:fs';
 import {parse as parseYaml} from 'yaml';
 import {applySuppressions, parseIgnore, parseSuppressionFile, type Suppression} from '../checks/suppress.js';
 import {CHECKS} from '../checks/index.js';
@@ -109,7 +109,7 @@ async function loadSuppressions(ignores: readonly string[], config: string | und
   if (config) {
     let text: string;
     try {
-      text = await readFile(config, 'utf8');
+      text = await fs.readFile(config, 'utf8');
     } catch {
       throw new UserError(`--config ${config}: cannot read the file`);
     }
