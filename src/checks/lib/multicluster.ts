@@ -6,7 +6,7 @@
  * Vocabulary (PRODUCT.md §5): *global*, *cross-cluster failover configured*, *multi-network*,
  * *Tetrate*. Each has one function here, so that every FO4xx check (and FO407) agrees on it.
  */
-import {X509Certificate} from 'node:crypto';
+import {createRequire} from 'node:module';
 import {parse as parseYaml, stringify as stringifyYaml} from 'yaml';
 import type {ContextSnapshot, Snapshot} from '../../model/snapshot.js';
 import type {KubeObject} from '../../model/types.js';
@@ -766,12 +766,23 @@ export interface RootCertSet {
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
-/** The root certificates a context distributes (istio-ca-root-cert in the Istio namespace), or undefined when absent/empty. */
-export function rootCertSet(ctx: ContextSnapshot): RootCertSet | undefined {
+/** The PEM blocks of the root certificates a context distributes, unparsed (what rootCertSet reads), or undefined when absent/empty. */
+export function rootCertBlocks(ctx: ContextSnapshot): {configMap: KubeObject; blocks: readonly string[]} | undefined {
   const cm = ctx.index.get('ConfigMap', ctx.istioNamespace, MULTICLUSTER.rootCertConfigMap);
   const text = cm?.data?.[MULTICLUSTER.rootCertKey];
   if (!cm || !text || !text.trim()) return undefined;
-  const blocks = text.match(PEM_BLOCK) ?? [text];
+  return {configMap: cm, blocks: text.match(PEM_BLOCK) ?? [text]};
+}
+
+/** node:crypto, loaded when a certificate is parsed (~7 ms; most runs never need it, see FO406). */
+let crypto: typeof import('node:crypto') | undefined;
+
+/** The root certificates a context distributes (istio-ca-root-cert in the Istio namespace), or undefined when absent/empty. */
+export function rootCertSet(ctx: ContextSnapshot): RootCertSet | undefined {
+  const found = rootCertBlocks(ctx);
+  if (!found) return undefined;
+  const {configMap: cm, blocks} = found;
+  const {X509Certificate} = (crypto ??= createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto'));
   const ids = new Set<string>();
   const labels: string[] = [];
   let unparsable = 0;
