@@ -18,3 +18,5 @@ settings.enableAutoTranspile = false;
 export const COMMANDS = {checks: Checks, collect: Collect, doctor: Doctor, explain: Explain};
 
 export {execute} from '@oclif/core';
+// oclif's own run and errors, for running the commands in process as bin/run.js loads them (tests).
+export {Errors, run} from '@oclif/core';

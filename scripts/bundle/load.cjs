@@ -17,4 +17,5 @@ function runKind(argv) {
 const cli = loadBundle('cli.cjs', runKind(process.argv.slice(2)));
 cli.keep();
 
-module.exports = {COMMANDS: cli.exports.COMMANDS, execute: cli.exports.execute};
+const {COMMANDS, execute, run, Errors} = cli.exports;
+module.exports = {COMMANDS, execute, run, Errors};
