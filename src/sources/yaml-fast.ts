@@ -156,7 +156,10 @@ function keyOf(text: string): [string, string] | undefined {
 class Reader {
   private i = 0;
 
-  constructor(private readonly lines: readonly Line[]) {}
+  constructor(
+    private readonly lines: readonly Line[],
+    private readonly uniqueKeys = false,
+  ) {}
 
   /** The next line that is neither blank nor a comment (not consumed). */
   private peek(): Line | undefined {
@@ -217,6 +220,7 @@ class Reader {
       const k = keyOf(text);
       if (!k) return fail();
       const [key, rest] = k;
+      if (this.uniqueKeys && Object.hasOwn(out, key)) return fail(); // the yaml package's error, with its line
       out[key] = this.value(indent, rest, true);
       text = undefined;
     }
@@ -332,9 +336,10 @@ class Reader {
 
 /**
  * The documents of `text` as the `yaml` package's parseAllDocuments + toJS would give them, or
- * undefined when the text uses anything this reader does not handle.
+ * undefined when the text uses anything this reader does not handle. `uniqueKeys`: also undefined
+ * when a mapping repeats a key (which the yaml package's default options make an error).
  */
-export function parseSimpleYaml(text: string): unknown[] | undefined {
+export function parseSimpleYaml(text: string, opts: {uniqueKeys?: boolean} = {}): unknown[] | undefined {
   if (text.includes('\t') && /^[ ]*\t/m.test(text)) return undefined;
   const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const lines: Line[] = [];
@@ -353,7 +358,7 @@ export function parseSimpleYaml(text: string): unknown[] | undefined {
     start = nl + 1;
   }
   try {
-    return new Reader(lines).documents();
+    return new Reader(lines, opts.uniqueKeys).documents();
   } catch (e) {
     if (e instanceof Unsupported) return undefined;
     return undefined;

@@ -7,12 +7,12 @@
  * *Tetrate*. Each has one function here, so that every FO4xx check (and FO407) agrees on it.
  */
 import {createRequire} from 'node:module';
-import {parse as parseYaml, stringify as stringifyYaml} from 'yaml';
+import {stringify as stringifyYaml} from 'yaml';
 import type {ContextSnapshot, Snapshot} from '../../model/snapshot.js';
 import type {KubeObject} from '../../model/types.js';
 import {ANNOTATION, ISTIO, LABEL, MULTICLUSTER, WAYPOINT} from '../../istio/constants.js';
 import {destinationRuleHost, hostMatches, serviceFqdn} from '../../istio/hosts.js';
-import {globalLabel, isGlobalService, meshConfig} from '../../istio/mesh.js';
+import {globalLabel, isGlobalService, meshConfig, parseYaml} from '../../istio/mesh.js';
 import {localityLbSettingsOf} from '../../istio/policy.js';
 import {selectsLabels} from '../../istio/selectors.js';
 import type {ServiceEntrySpec, WorkloadEntrySpec} from '../../istio/types.js';
