@@ -143,6 +143,11 @@ class Exit extends Error {
  * one error line with 2 or 3 (BaseCommand.catch); a run that ends by itself leaves stdout flushed.
  */
 export async function runDoctorFast(flags: DoctorFlags): Promise<void> {
+  // As oclif's Command module does when it loads: a reader that stops early (`| head`) is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err && err.code === 'EPIPE') return;
+    throw err;
+  });
   const {runDoctor} = await import('./doctor-run.js');
   try {
     await runDoctor(flags, (code) => {
