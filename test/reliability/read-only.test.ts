@@ -21,7 +21,7 @@ import {kubectlPath, pluginSandbox, ROOT, run} from '../support/cli.js';
 import {startSimCluster, type SimCluster, type SimRequest} from '../support/sim/index.js';
 import {tmp} from './support.js';
 
-// The built CLI bundles its own oclif (dist/bundle/cli.cjs): run and catch with that one, as bin/run.cjs does.
+// The built CLI bundles its own oclif (dist/bundle/cli.cjs): run and catch with that one, as bin/run.js does.
 const {Errors, run: oclifRun} = createRequire(import.meta.url)(path.join(ROOT, 'dist/bundle/load.cjs')) as typeof import('@oclif/core');
 
 const BUNDLE = path.join(ROOT, 'test/fixtures/seed000-as-written/bundle');
