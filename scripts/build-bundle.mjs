@@ -3,9 +3,9 @@
  * `npm run build`, second step (after tsc): the CLI bundled for a fast start (issue #5), in
  * dist/bundle/:
  *   cli.cjs     the whole CLI (src/cli.ts: the commands, @oclif/core, yaml, cli-table3…), which
- *               bin/run.js runs through load.cjs; load.cjs is also oclif's command target
+ *               bin/run.cjs runs through load.cjs; load.cjs is also oclif's command target
  *               (package.json `oclif.commands`, strategy explicit);
- *   fast.cjs    doctor without oclif (src/cli/fast.ts), which bin/run.js tries first for `doctor`;
+ *   fast.cjs    doctor without oclif (src/cli/fast.ts), which bin/run.cjs tries first for `doctor`;
  *   compile.cjs how both are loaded: with V8 code caches of whole runs (see scripts/bundle/).
  *
  * What a run loads only when it needs it stays outside: the Kubernetes client, ora, tar and ws are

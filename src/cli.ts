@@ -1,6 +1,6 @@
 /**
  * The whole CLI as one module: scripts/build-bundle.mjs bundles it (with @oclif/core and the other
- * dependencies a command needs at once) into dist/bundle/cli.cjs, which bin/run.js loads through
+ * dependencies a command needs at once) into dist/bundle/cli.cjs, which bin/run.cjs loads through
  * dist/bundle/load.cjs (issue #5, startup). oclif finds the commands here (package.json
  * `oclif.commands`: strategy `explicit`, identifier `COMMANDS`). What a command loads only when
  * used (the Kubernetes client, ora, tar, ws) stays in node_modules.
@@ -18,5 +18,5 @@ settings.enableAutoTranspile = false;
 export const COMMANDS = {checks: Checks, collect: Collect, doctor: Doctor, explain: Explain};
 
 export {execute} from '@oclif/core';
-// oclif's own run and errors, for running the commands in process as bin/run.js loads them (tests).
+// oclif's own run and errors, for running the commands in process as bin/run.cjs loads them (tests).
 export {Errors, run} from '@oclif/core';

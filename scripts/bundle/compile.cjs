@@ -1,11 +1,11 @@
 // Loads the bundled CLI (copied to dist/bundle/compile.cjs by scripts/build-bundle.mjs). CommonJS:
-// bin/run.js requires it, which costs a few milliseconds less than a first import().
+// bin/run.cjs requires it, which costs a few milliseconds less than a first import().
 //
 // Startup (issue #5): most of a short run went to compiling. Node's compile cache keeps only what V8
 // compiles when it loads a module, not the functions it compiles later, when they are first called —
 // and a run calls a thousand of them (the reader, the checks, the renderers, oclif). So a bundle is
 // compiled here with `vm.Script`, and after a run V8's code cache of everything that run compiled is
-// kept, one per bundle and command, in the dir bin/run.js names (next to Node's compile cache;
+// kept, one per bundle and command, in the dir bin/run.cjs names (next to Node's compile cache;
 // nothing is kept when the bundle is loaded otherwise, e.g. by `oclif manifest`). V8 checks a cache
 // against its own version and flags and refuses one that does not fit; the file name holds the
 // bundle's content hash, so a rebuilt bundle never meets an old cache.

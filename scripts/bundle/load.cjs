@@ -1,4 +1,4 @@
-// oclif's command target (package.json `oclif.commands`, strategy explicit) and what bin/run.js
+// oclif's command target (package.json `oclif.commands`, strategy explicit) and what bin/run.cjs
 // runs: the bundled CLI, dist/bundle/cli.cjs (copied to dist/bundle/load.cjs by
 // scripts/build-bundle.mjs; see compile.cjs for how it is loaded).
 'use strict';

@@ -1,6 +1,6 @@
 /**
  * The fast start of doctor (issue #5): `kubectl failover doctor --bundle DIR` and the other plain
- * command lines run without loading oclif, which alone costs more than starting Node. bin/run.js
+ * command lines run without loading oclif, which alone costs more than starting Node. bin/run.cjs
  * asks doctorFlags() first; anything it does not recognise with certainty (help, an unknown or
  * repeated flag, a value oclif would refuse or read differently, oclif's debug or config
  * variables, a package or manifest that is not the usual one) is left to oclif, which then runs
