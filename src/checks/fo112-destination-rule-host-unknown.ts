@@ -5,6 +5,7 @@ import {kubectl, patchCommand, patchRemediation} from '../remedy/kubectl.js';
 import {defineCheck, finding, type CheckMeta} from './types.js';
 import {editDistance, listText} from './lib/policy-targets.js';
 import {EXTRA, clusterDomain, drHostApplies, drSpec, knownHosts, refOfDr, resolvedDrHost, selectorKey, type KnownHost} from './lib/policy-extra.js';
+import {compareText} from '../model/collate.js';
 
 const meta: CheckMeta = {
   code: 'FO112',
@@ -107,7 +108,7 @@ function suggest(ctx: ContextSnapshot, dr: KubeObject, raw: string, host: string
         return {k, n: editDistance(theirs[i]!, mine[i]!)};
       })
       .filter((x): x is {k: KnownHost; n: number} => !!x && x.n > 0 && x.n <= EXTRA.maxTypoDistance)
-      .sort((a, b) => a.n - b.n || a.k.host.localeCompare(b.k.host));
+      .sort((a, b) => a.n - b.n || compareText(a.k.host, b.k.host));
     const best = near.filter((x) => x.n === near[0]?.n);
     for (const x of best) add({host: x.k.host, why: `${x.k.kind} ${x.k.namespace}/${x.k.name} (a near spelling)`, strong: false});
   }

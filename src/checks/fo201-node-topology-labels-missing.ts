@@ -6,6 +6,7 @@ import {clientPods, hasSidecar, isAmbientPod, namespaceInjected, waypointPods} f
 import {kubectl, labelCommand} from '../remedy/kubectl.js';
 import {defineCheck, finding, type CheckMeta} from './types.js';
 import {localityLbOf, nsName, selectedPods} from './lib/ambient.js';
+import {compareText} from '../model/collate.js';
 
 const meta: CheckMeta = {
   code: 'FO201',
@@ -253,7 +254,7 @@ export const fo201 = defineCheck(meta, (snapshot: Snapshot): Finding[] => {
       merge(clients, 'client', svc, ev.intent, ev.because);
     }
 
-    for (const a of [...acc.values()].sort((x, y) => x.node.metadata.name.localeCompare(y.node.metadata.name))) {
+    for (const a of [...acc.values()].sort((x, y) => compareText(x.node.metadata.name, y.node.metadata.name))) {
       const missing = [LABEL.region, LABEL.zone].filter((m) => a.missing.has(m)) as string[];
       const services = [...a.services].sort();
       const l = a.node.metadata.labels ?? {};

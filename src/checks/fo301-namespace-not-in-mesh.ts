@@ -10,6 +10,7 @@ import {isAmbientContext} from './lib/multicluster.js';
 import {mostCommon} from './lib/policy-extra.js';
 import {destinationRuleOfHost, seHosts} from './lib/service-entries.js';
 import {meshFailoverIntent} from './lib/policy-targets.js';
+import {compareText} from '../model/collate.js';
 
 const meta: CheckMeta = {
   code: 'FO301',
@@ -118,7 +119,7 @@ export const fo301 = defineCheck(meta, (snapshot: Snapshot): Finding[] => {
       visit(se, `ServiceEntry ${nsName(se)}`, ownIntent, !!serviceEntryLocalityLb(ctx, se).waypoint);
     }
 
-    for (const a of [...acc.values()].sort((x, y) => x.ns.localeCompare(y.ns))) {
+    for (const a of [...acc.values()].sort((x, y) => compareText(x.ns, y.ns))) {
       const state = namespaceMeshState(ctx, a.ns);
       if (state.meshedBy) continue;
       // No pod runs there: no client traffic to judge (a namespace holding only configuration, or not read).

@@ -22,6 +22,7 @@ import {
   type SeLocalityView,
 } from './lib/service-entries.js';
 import {defineCheck, finding, type CheckMeta} from './types.js';
+import {compareText} from '../model/collate.js';
 import {EXTERNAL_DB, externalDbExample} from './lib/examples.js';
 
 /** The node of the example: region us-east1 (the entry's `us-east-1` matches no node). */
@@ -62,7 +63,7 @@ interface Unmatched {
 function busiestRegion(eps: readonly SeEndpoint[]): string | undefined {
   const count = new Map<string, number>();
   for (const e of eps) if (e.locality.region) count.set(e.locality.region, (count.get(e.locality.region) ?? 0) + 1);
-  return [...count.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
+  return [...count.entries()].sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]))[0]?.[0];
 }
 
 /** Failover rules with `from: region` pointing at `to` (the first rule with that `from` is the one Istio uses: replace its `to`). */

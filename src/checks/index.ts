@@ -1,3 +1,4 @@
+import {compareText} from '../model/collate.js';
 import type {Check} from './types.js';
 // The explicit registry: one import per check, kept sorted by code.
 // Each group of checks below is owned by one author; add lines only inside your group.
@@ -118,7 +119,7 @@ export const CHECKS: readonly Check[] = Object.freeze(
     fo407,
     fo506,
     // --- end FO202/FO204/FO301/FO407/FO506 list ---
-  ].sort((a: Check, b: Check) => a.meta.code.localeCompare(b.meta.code)),
+  ].sort((a: Check, b: Check) => compareText(a.meta.code, b.meta.code)),
 );
 
 export function checkByCode(code: string): Check | undefined {

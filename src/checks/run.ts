@@ -2,6 +2,7 @@ import type {Snapshot} from '../model/snapshot.js';
 import type {Finding, Report, Severity, Skipped} from '../model/types.js';
 import {SEVERITY_RANK} from '../model/types.js';
 import type {Check} from './types.js';
+import {compareText} from '../model/collate.js';
 
 export interface RunOptions {
   /** Only these codes (all when empty). */
@@ -53,11 +54,11 @@ function dedupeSkipped(list: Skipped[]): Skipped[] {
 export function compareFindings(a: Finding, b: Finding): number {
   return (
     SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
-    a.code.localeCompare(b.code) ||
-    a.context.localeCompare(b.context) ||
-    (a.object.namespace ?? '').localeCompare(b.object.namespace ?? '') ||
-    a.object.name.localeCompare(b.object.name) ||
-    a.message.localeCompare(b.message)
+    compareText(a.code, b.code) ||
+    compareText(a.context, b.context) ||
+    compareText(a.object.namespace ?? '', b.object.namespace ?? '') ||
+    compareText(a.object.name, b.object.name) ||
+    compareText(a.message, b.message)
   );
 }
 

@@ -18,6 +18,7 @@ import {hostsFromFlags, panicThresholdFor, priorityLoad} from '../traffic/load.j
 import {assignPriorities} from '../traffic/priorities.js';
 import type {ClientProxy, ModelEndpoint} from '../traffic/types.js';
 import type {ExplainedEndpoint, Explanation, PolicyExplanation, PrioritySummary, WhatIf} from './types.js';
+import {compareText} from '../model/collate.js';
 
 export interface ProxyIdentity {
   context?: string;
@@ -219,7 +220,7 @@ export function explain(input: ExplainInput): Explanation {
       reason,
     };
   });
-  endpoints.sort((a, b) => a.priority - b.priority || a.address.localeCompare(b.address));
+  endpoints.sort((a, b) => a.priority - b.priority || compareText(a.address, b.address));
 
   // Envoy's actual priorities versus the model.
   if (expected) {

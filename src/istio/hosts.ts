@@ -3,6 +3,7 @@ import type {KubeObject} from '../model/types.js';
 import {ISTIO} from './constants.js';
 import {meshConfig} from './mesh.js';
 import type {DestinationRuleSpec} from './types.js';
+import {compareText} from '../model/collate.js';
 
 export function serviceFqdn(svc: KubeObject, domain: string = ISTIO.domain): string {
   return `${svc.metadata.name}.${svc.metadata.namespace}.svc.${domain}`;
@@ -42,7 +43,7 @@ function exportedTo(dr: KubeObject, clientNs: string): boolean {
 }
 
 function oldestFirst(a: KubeObject, b: KubeObject): number {
-  return (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || a.metadata.name.localeCompare(b.metadata.name);
+  return compareText(a.metadata.creationTimestamp ?? '', b.metadata.creationTimestamp ?? '') || compareText(a.metadata.name, b.metadata.name);
 }
 
 /**

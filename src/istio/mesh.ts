@@ -1,4 +1,5 @@
 import {parse} from 'yaml';
+import {parseSimpleYaml} from '../sources/yaml-fast.js';
 import type {ContextSnapshot} from '../model/snapshot.js';
 import type {KubeObject} from '../model/types.js';
 import {ISTIO} from './constants.js';
@@ -24,13 +25,24 @@ export function meshInfo(ctx: ContextSnapshot): MeshInfo {
   let info: MeshInfo = {config: {}, found: !!cm};
   if (cm?.data?.mesh) {
     try {
-      info = {config: (parse(cm.data.mesh) ?? {}) as MeshConfig, found: true};
+      info = {config: (parseYaml(cm.data.mesh) ?? {}) as MeshConfig, found: true};
     } catch (e) {
       info = {config: {}, found: true, parseError: (e as Error).message};
     }
   }
   cache.set(ctx, info);
   return info;
+}
+
+/**
+ * The `yaml` package's parse(text) — one document, unique keys, its errors thrown — through the
+ * fast reader when that reads the text (the same value: sources/yaml-fast.ts), which spares the
+ * yaml package's parser a few milliseconds of every start (issue #5). Several documents, a repeated
+ * key or anything the fast reader does not handle go to `yaml` itself.
+ */
+export function parseYaml(text: string): unknown {
+  const docs = parseSimpleYaml(text, {uniqueKeys: true});
+  return docs?.length === 1 ? docs[0] : parse(text);
 }
 
 export function meshConfig(ctx: ContextSnapshot): MeshConfig {

@@ -1,5 +1,6 @@
 import type {KindKey} from './kinds.js';
 import type {KubeObject} from './types.js';
+import {compareText, rootCollation} from './collate.js';
 
 /** Where one proxy's Envoy admin output can be read (a file of a bundle, or text fetched live). */
 export interface EnvoyDumpRef {
@@ -137,16 +138,10 @@ function freezeTree(o: object): void {
  * The deterministic order of a context's objects: namespace, then name, by localeCompare. Names
  * of Kubernetes objects are almost always lower-case DNS names ([a-z0-9.-]), for which the root
  * collation (the `en` and `und` default locales) is plain code-point order: those are compared
- * without ICU. Any other name, or another default locale, goes through localeCompare as before.
+ * without ICU. Any other name, or another default locale, goes through compareText (localeCompare's
+ * order, model/collate.ts).
  */
 const PLAIN_NAME = /^[a-z0-9.-]*$/;
-const ROOT_COLLATION = (() => {
-  try {
-    return /^(en|und)(-|$)/i.test(new Intl.Collator().resolvedOptions().locale);
-  } catch {
-    return false;
-  }
-})();
 
 interface SortKey {
   readonly ns: string;
@@ -160,14 +155,14 @@ function compareKeys(a: SortKey, b: SortKey): number {
     if (a.ns !== b.ns) return a.ns < b.ns ? -1 : 1;
     return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
   }
-  return a.ns.localeCompare(b.ns) || a.name.localeCompare(b.name);
+  return compareText(a.ns, b.ns) || compareText(a.name, b.name);
 }
 
 function sortByNamespaceAndName(list: readonly KubeObject[]): KubeObject[] {
   const keys: SortKey[] = list.map((o) => {
     const ns = o.metadata.namespace ?? '';
     const name = o.metadata.name;
-    return {ns, name, plain: ROOT_COLLATION && typeof ns === 'string' && typeof name === 'string' && PLAIN_NAME.test(ns) && PLAIN_NAME.test(name), o};
+    return {ns, name, plain: rootCollation() && typeof ns === 'string' && typeof name === 'string' && PLAIN_NAME.test(ns) && PLAIN_NAME.test(name), o};
   });
   let sorted = true;
   for (let i = 1; i < keys.length && sorted; i++) if (compareKeys(keys[i - 1]!, keys[i]!) > 0) sorted = false;

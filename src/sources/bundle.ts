@@ -1,8 +1,8 @@
-import {createReadStream, existsSync, promises as fs, rmSync} from 'node:fs';
+import {createReadStream, existsSync, lstatSync, promises as fs, readdirSync, readFileSync, rmSync, statSync} from 'node:fs';
 import {tmpdir, totalmem} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {Worker} from 'node:worker_threads';
+import type {Worker} from 'node:worker_threads';
 import {parse as parseYaml} from 'yaml';
 import type {KindKey} from '../model/kinds.js';
 import type {ContextInput, EnvoyDumpRef, UnreadKind} from '../model/snapshot.js';
@@ -10,6 +10,7 @@ import type {KubeObject} from '../model/types.js';
 import {UserError} from './errors.js';
 import {oneLine} from '../render/text.js';
 import {formatProblem, manifestsFromJson, parseManifests, type ParsedManifests} from './manifests.js';
+import {compareText} from '../model/collate.js';
 
 export const BUNDLE_META = 'bundle.yaml';
 export const DEFAULT_CONTEXT = 'default';
@@ -47,11 +48,11 @@ async function walk(dir: string, depth: number, out: string[], counter: {n: numb
   if (depth > BUNDLE_LIMITS.maxDepth) throw new UserError(`bundle: directory nesting deeper than ${BUNDLE_LIMITS.maxDepth} levels at ${dir}`);
   let entries;
   try {
-    entries = await fs.readdir(dir, {withFileTypes: true});
+    entries = readdirSync(dir, {withFileTypes: true});
   } catch (e) {
     throw new UserError(oneLine(`bundle: cannot read the folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
   }
-  entries.sort((a, b) => a.name.localeCompare(b.name));
+  entries.sort((a, b) => compareText(a.name, b.name));
   for (const e of entries) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) await walk(p, depth + 1, out, counter);
@@ -166,13 +167,13 @@ async function readTree(root: string, archiveNotes: string[], opts: {istioNamesp
   let meta: BundleMeta | undefined;
   const metaPath = path.join(root, BUNDLE_META);
   try {
-    const st = await fs.lstat(metaPath);
-    if (st.isFile() && st.size <= 1024 * 1024) meta = validMeta(parseYaml(await fs.readFile(metaPath, 'utf8'), {maxAliasCount: 100}));
+    const st = lstatSync(metaPath);
+    if (st.isFile() && st.size <= 1024 * 1024) meta = validMeta(parseYaml(readFileSync(metaPath, 'utf8'), {maxAliasCount: 100}));
   } catch {
     meta = undefined;
   }
 
-  const entries = await fs.readdir(root, {withFileTypes: true});
+  const entries = readdirSync(root, {withFileTypes: true});
   const looseFiles = entries.filter((e) => e.isFile() && MANIFEST_EXT.test(e.name) && e.name !== BUNDLE_META);
   const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
   const groups: {context: string; files: string[]; root: string}[] = [];
@@ -236,9 +237,12 @@ async function loadFiles(
         continue;
       }
       if (!MANIFEST_EXT.test(f) || path.basename(f) === BUNDLE_META) continue;
+      // Synchronous reads (issue #5): files are read one after the other and parsed synchronously
+      // anyway, and fs.promises costs a thread-pool round trip per step (open, stat, read, close):
+      // two thirds of reading a small bundle.
       let size: number;
       try {
-        size = (await fs.stat(f)).size;
+        size = statSync(f).size;
       } catch (e) {
         notes.push(oneLine(`${path.relative(path.dirname(g.root), f)}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`));
         continue;
@@ -254,7 +258,7 @@ async function loadFiles(
       }
       let text: string;
       try {
-        text = await fs.readFile(f, 'utf8');
+        text = readFileSync(f, 'utf8');
       } catch (e) {
         notes.push(oneLine(`${path.relative(path.dirname(g.root), f)}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`));
         continue;
@@ -380,6 +384,7 @@ export class ManifestParser {
       this.unavailable = true;
       return undefined;
     }
+    const {Worker} = await import('node:worker_threads');
     const w = new Worker(WORKER_SOURCE, {eval: true, workerData: {module}, resourceLimits: {maxOldGenerationSizeMb: YAML_SANDBOX.maxHeapMb}, stdout: true, stderr: true});
     w.unref();
     const ok = await new Promise<boolean>((resolve) => {

@@ -1,6 +1,10 @@
 import http from 'node:http';
 import https, {type RequestOptions} from 'node:https';
 import {oneLine} from '../render/text.js';
+import {HttpError, NetworkError} from './errors.js';
+
+// Defined in errors.ts so that catching them (cli/base.ts) does not load node:http (issue #5).
+export {HttpError, NetworkError};
 
 export interface Transport {
   readonly server: string;
@@ -33,30 +37,6 @@ export const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 
 /** Server messages quoted in our errors are cut to this length (one line). */
 const MAX_SERVER_MESSAGE = 300;
-
-/** A non-2xx answer from the API server, with the Status message when there is one. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    /** Retry-After of a 429/5xx answer, in milliseconds. */
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
-}
-
-/** A network-level failure (no complete answer), phrased for one line; `code` is Node's. */
-export class NetworkError extends Error {
-  constructor(
-    message: string,
-    readonly code: string | undefined,
-  ) {
-    super(message);
-    this.name = 'NetworkError';
-  }
-}
 
 /** The server address as shown to people: never the user:password part of a URL. */
 export function displayServer(server: string): string {

@@ -35,6 +35,11 @@ const FLOAT_RE = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
 
 /** A plain scalar as the core schema resolves it (the yaml package's test order). */
 function resolvePlain(s: string): unknown {
+  // Most scalars are words (keys, names): only `~`, `n`/`N` (null), `t`/`T`/`f`/`F` (booleans,
+  // at most 5 characters), digits, `+`, `-` and `.` can start anything but a string below.
+  const c = s.charCodeAt(0);
+  if (c >= 97 ? c !== 110 && c !== 116 && c !== 102 && c !== 126 : c >= 65 && c <= 90 && c !== 78 && c !== 84 && c !== 70) return s;
+  if (s.length > 5 && (c === 110 || c === 116 || c === 102 || c === 78 || c === 84 || c === 70)) return s;
   if (NULL_RE.test(s)) return null;
   if (BOOL_RE.test(s)) return s[0] === 't' || s[0] === 'T';
   if (OCT_RE.test(s)) return parseInt(s.substring(2), 8);
@@ -151,7 +156,10 @@ function keyOf(text: string): [string, string] | undefined {
 class Reader {
   private i = 0;
 
-  constructor(private readonly lines: readonly Line[]) {}
+  constructor(
+    private readonly lines: readonly Line[],
+    private readonly uniqueKeys = false,
+  ) {}
 
   /** The next line that is neither blank nor a comment (not consumed). */
   private peek(): Line | undefined {
@@ -212,6 +220,7 @@ class Reader {
       const k = keyOf(text);
       if (!k) return fail();
       const [key, rest] = k;
+      if (this.uniqueKeys && Object.hasOwn(out, key)) return fail(); // the yaml package's error, with its line
       out[key] = this.value(indent, rest, true);
       text = undefined;
     }
@@ -327,9 +336,10 @@ class Reader {
 
 /**
  * The documents of `text` as the `yaml` package's parseAllDocuments + toJS would give them, or
- * undefined when the text uses anything this reader does not handle.
+ * undefined when the text uses anything this reader does not handle. `uniqueKeys`: also undefined
+ * when a mapping repeats a key (which the yaml package's default options make an error).
  */
-export function parseSimpleYaml(text: string): unknown[] | undefined {
+export function parseSimpleYaml(text: string, opts: {uniqueKeys?: boolean} = {}): unknown[] | undefined {
   if (text.includes('\t') && /^[ ]*\t/m.test(text)) return undefined;
   const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const lines: Line[] = [];
@@ -348,7 +358,7 @@ export function parseSimpleYaml(text: string): unknown[] | undefined {
     start = nl + 1;
   }
   try {
-    return new Reader(lines).documents();
+    return new Reader(lines, opts.uniqueKeys).documents();
   } catch (e) {
     if (e instanceof Unsupported) return undefined;
     return undefined;

@@ -10,8 +10,8 @@
  */
 import {createServer, type Server} from 'node:http';
 import {appendFileSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {createRequire} from 'node:module';
 import path from 'node:path';
-import {Errors, run as oclifRun} from '@oclif/core';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import Checks from '../../src/commands/checks.js';
 import Collect from '../../src/commands/collect.js';
@@ -20,6 +20,9 @@ import Explain from '../../src/commands/explain.js';
 import {kubectlPath, pluginSandbox, ROOT, run} from '../support/cli.js';
 import {startSimCluster, type SimCluster, type SimRequest} from '../support/sim/index.js';
 import {tmp} from './support.js';
+
+// The built CLI bundles its own oclif (dist/bundle/cli.cjs): run and catch with that one, as bin/run.js does.
+const {Errors, run: oclifRun} = createRequire(import.meta.url)(path.join(ROOT, 'dist/bundle/load.cjs')) as typeof import('@oclif/core');
 
 const BUNDLE = path.join(ROOT, 'test/fixtures/seed000-as-written/bundle');
 const POD = 'waypoint-063fd6e20d-5c4l9';

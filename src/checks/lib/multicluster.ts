@@ -6,14 +6,13 @@
  * Vocabulary (PRODUCT.md §5): *global*, *cross-cluster failover configured*, *multi-network*,
  * *Tetrate*. Each has one function here, so that every FO4xx check (and FO407) agrees on it.
  */
-import {X509Certificate} from 'node:crypto';
-import {parse as parseYaml} from 'yaml';
+import {createRequire} from 'node:module';
 import {toYaml as stringifyYaml} from '../../render/yaml-emit.js';
 import type {ContextSnapshot, Snapshot} from '../../model/snapshot.js';
 import type {KubeObject} from '../../model/types.js';
 import {ANNOTATION, ISTIO, LABEL, MULTICLUSTER, WAYPOINT} from '../../istio/constants.js';
 import {destinationRuleHost, hostMatches, serviceFqdn} from '../../istio/hosts.js';
-import {globalLabel, isGlobalService, meshConfig} from '../../istio/mesh.js';
+import {globalLabel, isGlobalService, meshConfig, parseYaml} from '../../istio/mesh.js';
 import {localityLbSettingsOf} from '../../istio/policy.js';
 import {selectsLabels} from '../../istio/selectors.js';
 import type {ServiceEntrySpec, WorkloadEntrySpec} from '../../istio/types.js';
@@ -22,6 +21,7 @@ import {kubectl} from '../../remedy/kubectl.js';
 import {command} from '../../remedy/shell.js';
 import {cached} from './cache.js';
 import {destinationRuleOfService} from './ambient.js';
+import {compareText} from '../../model/collate.js';
 
 /** `namespace/name` of a Service-like key. */
 export function keyOf(o: KubeObject): string {
@@ -187,7 +187,7 @@ export function clusterNetworkOf(ctx: ContextSnapshot): ClusterNetwork {
     }
     let best: string | undefined;
     let bestCount = 0;
-    for (const [n, c] of [...counts].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [n, c] of [...counts].sort(([a], [b]) => compareText(a, b))) {
       if (c > bestCount) [best, bestCount] = [n, c];
     }
     return best ? {network: best, source: 'pods'} : {source: 'unknown'};
@@ -725,12 +725,23 @@ export interface RootCertSet {
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
-/** The root certificates a context distributes (istio-ca-root-cert in the Istio namespace), or undefined when absent/empty. */
-export function rootCertSet(ctx: ContextSnapshot): RootCertSet | undefined {
+/** The PEM blocks of the root certificates a context distributes, unparsed (what rootCertSet reads), or undefined when absent/empty. */
+export function rootCertBlocks(ctx: ContextSnapshot): {configMap: KubeObject; blocks: readonly string[]} | undefined {
   const cm = ctx.index.get('ConfigMap', ctx.istioNamespace, MULTICLUSTER.rootCertConfigMap);
   const text = cm?.data?.[MULTICLUSTER.rootCertKey];
   if (!cm || !text || !text.trim()) return undefined;
-  const blocks = text.match(PEM_BLOCK) ?? [text];
+  return {configMap: cm, blocks: text.match(PEM_BLOCK) ?? [text]};
+}
+
+/** node:crypto, loaded when a certificate is parsed (~7 ms; most runs never need it, see FO406). */
+let crypto: typeof import('node:crypto') | undefined;
+
+/** The root certificates a context distributes (istio-ca-root-cert in the Istio namespace), or undefined when absent/empty. */
+export function rootCertSet(ctx: ContextSnapshot): RootCertSet | undefined {
+  const found = rootCertBlocks(ctx);
+  if (!found) return undefined;
+  const {configMap: cm, blocks} = found;
+  const {X509Certificate} = (crypto ??= createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto'));
   const ids = new Set<string>();
   const labels: string[] = [];
   let unparsable = 0;

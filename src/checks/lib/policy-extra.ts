@@ -21,6 +21,7 @@ import {clientPods, hasSidecar, waypointPods} from '../../istio/workloads.js';
 import {kubectl, patchCommand} from '../../remedy/kubectl.js';
 import {canonicalJson} from './multicluster.js';
 import type {HostTarget, TargetPort} from './policy-targets.js';
+import {compareText} from '../../model/collate.js';
 
 // --- Istio facts used by FO108-FO114 (kept here, with their source; candidates for src/istio/constants.ts) ---
 export const EXTRA = {
@@ -90,9 +91,9 @@ export function resolvedDrHost(ctx: ContextSnapshot, dr: KubeObject): string {
 /** sortConfigByCreationTime: creation time, then name, then namespace. */
 export function byCreation(a: KubeObject, b: KubeObject): number {
   return (
-    (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') ||
-    a.metadata.name.localeCompare(b.metadata.name) ||
-    (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '')
+    compareText(a.metadata.creationTimestamp ?? '', b.metadata.creationTimestamp ?? '') ||
+    compareText(a.metadata.name, b.metadata.name) ||
+    compareText(a.metadata.namespace ?? '', b.metadata.namespace ?? '')
   );
 }
 
@@ -315,7 +316,7 @@ export function mostCommon(values: readonly string[]): string | undefined {
   for (const v of values) if (v) counts.set(v, (counts.get(v) ?? 0) + 1);
   let best: string | undefined;
   let n = 0;
-  for (const [v, c] of [...counts].sort((a, b) => a[0].localeCompare(b[0]))) {
+  for (const [v, c] of [...counts].sort((a, b) => compareText(a[0], b[0]))) {
     if (c > n) {
       best = v;
       n = c;
