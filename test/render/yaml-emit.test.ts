@@ -1,18 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {stringify} from 'yaml';
 import {directYaml, toYaml} from '../../src/render/yaml-emit.js';
-
-/** A small seeded PRNG (mulberry32): the same documents every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import {Rng} from '../support/rng.js';
 
 const STRINGS = [
   'helloworld', 'helloworld.sample.svc.cluster.local', 'us-east1', 'us-east1/us-east1-b', '10s', '30s', '1m', 'v1',
@@ -24,7 +13,8 @@ const STRINGS = [
 ];
 const NUMBERS = [0, 1, 5, 100, -3, 2 ** 31, Number.MAX_SAFE_INTEGER, 1.5, 0.1, -0, 1e21, NaN, Infinity];
 
-function value(r: () => number, depth: number): unknown {
+function value(rng: Rng, depth: number): unknown {
+  const r = (): number => rng.next();
   const x = r();
   if (depth > 3 || x < 0.45) {
     const y = r();
@@ -37,15 +27,15 @@ function value(r: () => number, depth: number): unknown {
   if (x < 0.75) {
     const o: Record<string, unknown> = {};
     const n = Math.floor(r() * 4);
-    for (let i = 0; i < n; i++) o[STRINGS[Math.floor(r() * STRINGS.length)]!] = r() < 0.05 ? undefined : value(r, depth + 1);
+    for (let i = 0; i < n; i++) o[STRINGS[Math.floor(r() * STRINGS.length)]!] = r() < 0.05 ? undefined : value(rng, depth + 1);
     return o;
   }
-  return Array.from({length: Math.floor(r() * 4)}, () => value(r, depth + 1));
+  return Array.from({length: Math.floor(r() * 4)}, () => value(rng, depth + 1));
 }
 
 describe('toYaml', () => {
   it('writes what yaml writes, on 20,000 generated documents', () => {
-    const r = rng(20261122);
+    const r = new Rng(20261122);
     let direct = 0;
     for (let i = 0; i < 20_000; i++) {
       const v = {root: value(r, 0), list: [value(r, 1), value(r, 1)]};
