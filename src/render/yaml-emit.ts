@@ -4,7 +4,8 @@
  * package. The direct path writes exactly what `yaml`'s stringify writes (a test compares them on
  * generated documents); it covers maps, sequences, safe integers, booleans, null and strings
  * that `yaml` writes plain and never folds (letters, digits and `._/<>*-`, not starting with an
- * indicator, not number-, bool- or null-like). Anything else (a string with a space or a quote, a float, a Date…) goes to `yaml`.
+ * indicator, not number-, bool- or null-like, at most 64 characters). Anything else (a string
+ * with a space or a quote, a float, a Date, a shared object…) goes to `yaml`.
  * Why: a doctor run on a mesh of 5,000 services writes thousands of snippets, and `yaml`'s
  * stringify costs ~0.3 ms each (most of FO101's time on a large mesh).
  */
