@@ -2,10 +2,10 @@ import type {ContextSnapshot, Snapshot} from '../model/snapshot.js';
 import type {Finding, KubeObject, Remediation} from '../model/types.js';
 import {LABEL} from '../istio/constants.js';
 import {nodeLocality, podHasLocalityLabel} from '../istio/locality.js';
-import {clientPods, hasSidecar, isAmbientPod, namespaceInjected, waypointPods} from '../istio/workloads.js';
+import {clientPods, hasSidecar, isAmbientPod, namespaceInjected, podsOfService, waypointPods} from '../istio/workloads.js';
 import {kubectl, labelCommand} from '../remedy/kubectl.js';
 import {defineCheck, finding, type CheckMeta} from './types.js';
-import {localityLbOf, nsName, selectedPods} from './lib/ambient.js';
+import {localityLbOf, nsName} from './lib/ambient.js';
 import {compareText} from '../model/collate.js';
 
 const meta: CheckMeta = {
@@ -234,7 +234,7 @@ export const fo201 = defineCheck(meta, (snapshot: Snapshot): Finding[] => {
     for (const svc of ctx.objects.Service) {
       const ev = localityLbOf(ctx, svc);
       if (!ev.inEffect) continue;
-      const endpoints = badNodesOf(ctx, selectedPods(ctx, svc), (pod) => (ev.path !== 'sidecar' && isAmbientPod(ctx, pod) ? 'ambient' : 'sidecar'));
+      const endpoints = badNodesOf(ctx, podsOfService(ctx, svc), (pod) => (ev.path !== 'sidecar' && isAmbientPod(ctx, pod) ? 'ambient' : 'sidecar'));
       merge(endpoints, 'endpoint', svc, ev.intent, ev.because);
       if (ev.path === 'waypoint' && ev.waypoint) {
         // In ambient the waypoint is the client whose locality counts; it is an Envoy read like a sidecar.

@@ -7,12 +7,12 @@ import {formatLocality, workloadEntryLocality} from '../istio/locality.js';
 import {isGlobalService, meshConfig} from '../istio/mesh.js';
 import {effectivePolicy, hasFailoverIntent, localityLbSettingsOf, localitySetting} from '../istio/policy.js';
 import type {ServiceEntrySpec, WorkloadEntrySpec} from '../istio/types.js';
-import {isIp, isTetrate, servicePorts, workloadEntriesOfService} from '../istio/workloads.js';
+import {isIp, isTetrate, podsOfService, servicePorts, workloadEntriesOfService} from '../istio/workloads.js';
 import {kubectl} from '../remedy/kubectl.js';
 import {augmentLabels, clusterIdOf, podEndpointOf, serviceEntryEndpoints} from '../traffic/endpoints.js';
 import type {ModelEndpoint} from '../traffic/types.js';
 import {defineCheck, finding, type CheckMeta} from './types.js';
-import {destinationRuleOfService, drLocalityOrOutlierPolicy, failoverPriorityKeys, localityLbOf, nsName, remoteSecretClusters, selectedPods} from './lib/ambient.js';
+import {destinationRuleOfService, drLocalityOrOutlierPolicy, failoverPriorityKeys, localityLbOf, nsName, remoteSecretClusters} from './lib/ambient.js';
 
 const meta: CheckMeta = {
   code: 'FO203',
@@ -66,7 +66,7 @@ function singleLocality(endpoints: readonly ModelEndpoint[], priorityKeys: reado
  * builds it — pods of same-name same-namespace Services in every context (unready ones included:
  * they are still somewhere to fail over to once ready), IP WorkloadEntries the Service selects —
  * without the multi-network collapse, which only matters when networks differ, and then the
- * endpoints are in several clusters anyway. Pods come from an index (selectedPods), not a scan
+ * endpoints are in several clusters anyway. Pods come from an index (podsOfService), not a scan
  * of the namespace per Service.
  */
 function endpointsOf(snapshot: Snapshot, ctx: ContextSnapshot, svc: KubeObject): ModelEndpoint[] {
@@ -75,7 +75,7 @@ function endpointsOf(snapshot: Snapshot, ctx: ContextSnapshot, svc: KubeObject):
   for (const c of snapshot.contexts.includes(ctx) ? snapshot.contexts : [ctx, ...snapshot.contexts]) {
     const s = c === ctx ? svc : c.index.get('Service', ns, svc.metadata.name);
     if (!s) continue;
-    for (const pod of selectedPods(c, s)) {
+    for (const pod of podsOfService(c, s)) {
       const p = podEndpointOf(c, pod, ns);
       out.push({
         address: p.address,

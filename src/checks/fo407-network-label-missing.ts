@@ -2,10 +2,9 @@ import type {ContextSnapshot, Snapshot} from '../model/snapshot.js';
 import type {Finding, KubeObject, ObjectRef, Remediation, Severity} from '../model/types.js';
 import {LABEL} from '../istio/constants.js';
 import {serviceFqdn} from '../istio/hosts.js';
-import {isTetrate} from '../istio/workloads.js';
+import {isTetrate, podsOfService} from '../istio/workloads.js';
 import {labelRemediation, patchCommand} from '../remedy/kubectl.js';
 import {defineCheck, finding, type CheckMeta} from './types.js';
-import {selectedPods} from './lib/ambient.js';
 import {
   clusterNetworkOf,
   eastWestGateways,
@@ -113,7 +112,7 @@ function gatewayRemediation(ctx: ContextSnapshot, m: Missing, network: {network:
     labels,
   );
   // Gateway pods without the label (and without a namespace label) would not know their own network either.
-  const pods = selectedPods(ctx, m.object).filter((p) => !p.metadata.labels?.[LABEL.network]);
+  const pods = podsOfService(ctx, m.object).filter((p) => !p.metadata.labels?.[LABEL.network]);
   const owners = new Set<string>();
   for (const p of pods) {
     const rs = p.metadata.ownerReferences?.find((o) => o.kind === 'ReplicaSet');
@@ -198,7 +197,7 @@ export const fo407 = defineCheck(meta, (snapshot: Snapshot): Finding[] => {
     for (const gw of gws) {
       for (const m of missingOnGateway(snapshot, ctx, gw)) {
         const what = gw.kind === 'ambient' ? `east-west Gateway ${keyOf(m.object)} (class istio-east-west)` : `east-west gateway Service ${keyOf(m.object)}`;
-        const pods = gw.kind === 'ambient' ? [] : selectedPods(ctx, m.object);
+        const pods = gw.kind === 'ambient' ? [] : podsOfService(ctx, m.object);
         const podsWithout = pods.filter((p) => !p.metadata.labels?.[LABEL.network]).map((p) => p.metadata.name).sort();
         findings.push(
           finding(meta, {

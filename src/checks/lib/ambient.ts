@@ -8,17 +8,9 @@ import type {KubeObject} from '../../model/types.js';
 import {ANNOTATION, ISTIO, LABEL, WAYPOINT} from '../../istio/constants.js';
 import {localitySetting, effectivePolicy, failoverApplied, serviceTrafficDistribution, hasFailoverIntent, localityLbSettingsOf} from '../../istio/policy.js';
 import {destinationRuleFor, serviceFqdn} from '../../istio/hosts.js';
-import {isAmbientService, podsOfService, servicePorts, waypointOf, type WaypointBinding} from '../../istio/workloads.js';
+import {isAmbientService, servicePorts, waypointOf, type WaypointBinding} from '../../istio/workloads.js';
 import type {DestinationRuleSpec, TrafficPolicy} from '../../istio/types.js';
 import {command} from '../../remedy/shell.js';
-
-// ---------------------------------------------------------------------------------------------
-// Pods selected by a Service selector.
-
-/** Live pods a Service's selector selects (workloads.podsOfService: one label index per context). */
-export function selectedPods(ctx: ContextSnapshot, svc: KubeObject): KubeObject[] {
-  return podsOfService(ctx, svc);
-}
 
 // ---------------------------------------------------------------------------------------------
 // DestinationRule policy as the FO2xx/FO3xx checks need it.

@@ -10,8 +10,8 @@ import {LABEL} from '../../istio/constants.js';
 import {podHasLocalityLabel} from '../../istio/locality.js';
 import {effectivePolicy, failoverApplied, hasFailoverIntent, localitySetting} from '../../istio/policy.js';
 import type {ServiceEntrySpec} from '../../istio/types.js';
-import {clientPods, hasSidecar, isAmbientPod, isAmbientService, isLivePod, waypointOf, waypointPods} from '../../istio/workloads.js';
-import {localityLbOf, nsName, selectedPods} from './ambient.js';
+import {clientPods, hasSidecar, isAmbientPod, isAmbientService, isLivePod, podsOfService, waypointOf, waypointPods} from '../../istio/workloads.js';
+import {localityLbOf, nsName} from './ambient.js';
 import {destinationRuleOfHost, isSidecarClient, selectedWorkloads, seHosts, sePorts} from './service-entries.js';
 import {cached} from './cache.js';
 
@@ -187,7 +187,7 @@ function buildScope(snapshot: Snapshot, ctx: ContextSnapshot): Map<string, Scope
     const ev = localityLbOf(ctx, svc);
     if (!ev.inEffect) continue;
     const via = `Service ${nsName(svc)}`;
-    for (const pod of selectedPods(ctx, svc)) add(pod, ev.path !== 'sidecar' && isAmbientPod(ctx, pod) ? 'ambient' : 'sidecar', 'endpoint', via, false, ev.intent);
+    for (const pod of podsOfService(ctx, svc)) add(pod, ev.path !== 'sidecar' && isAmbientPod(ctx, pod) ? 'ambient' : 'sidecar', 'endpoint', via, false, ev.intent);
     if (ev.path === 'waypoint' && ev.waypoint) {
       for (const pod of waypointPods(ctx, ev.waypoint.name, ev.waypoint.namespace)) add(pod, 'sidecar', 'waypoint', via, false, ev.intent);
       continue;
