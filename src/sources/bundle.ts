@@ -9,7 +9,7 @@ import type {ContextInput, EnvoyDumpRef, UnreadKind} from '../model/snapshot.js'
 import type {KubeObject} from '../model/types.js';
 import {UserError} from './errors.js';
 import {oneLine} from '../render/text.js';
-import {formatProblem, manifestsFromJson, parseManifests, type ParsedManifests} from './manifests.js';
+import {formatProblem, jsonManifests, parseManifests, type ParsedManifests} from './manifests.js';
 import {compareText} from '../model/collate.js';
 
 export const BUNDLE_META = 'bundle.yaml';
@@ -350,8 +350,9 @@ export class ManifestParser {
 
   async parse(text: string, file: string): Promise<ParsedManifests> {
     if (text.length < YAML_SANDBOX.thresholdBytes || this.unavailable) return parseManifests(text, file);
-    const json = tryJson(text);
-    if (json) return manifestsFromJson(json.value, file);
+    // JSON is parsed in process: JSON.parse is fast and needs little memory (the YAML path is the risk).
+    const json = jsonManifests(text, file);
+    if (json) return json;
     const w = await this.start();
     if (!w) return parseManifests(text, file);
     const limitMs = YAML_SANDBOX.minMs + Math.ceil(text.length / 2 ** 20) * YAML_SANDBOX.msPerMiB;
@@ -403,16 +404,5 @@ export class ManifestParser {
   close(): void {
     void this.worker?.terminate();
     this.worker = undefined;
-  }
-}
-
-/** JSON is parsed in process (once): JSON.parse is fast and needs little memory (the YAML path is the risk). */
-function tryJson(text: string): {value: unknown} | undefined {
-  const t = text.trimStart();
-  if (!t.startsWith('{') && !t.startsWith('[')) return undefined;
-  try {
-    return {value: JSON.parse(text) as unknown};
-  } catch {
-    return undefined;
   }
 }

@@ -25,12 +25,24 @@ export function parseManifests(text: string, file: string): ParsedManifests {
   return readManifests(text, file);
 }
 
-/** parseManifests of a text already parsed as JSON (not parsed twice). */
-export function manifestsFromJson(value: unknown, file: string): ParsedManifests {
-  return readManifests('', file, {value});
+/** The manifests of a text that is strict JSON (parsed once, in process); undefined when it is not JSON. */
+export function jsonManifests(text: string, file: string): ParsedManifests | undefined {
+  const json = tryJson(text);
+  return json ? readManifests(text, file, json) : undefined;
 }
 
-function readManifests(text: string, file: string, json?: {value: unknown}): ParsedManifests {
+/** JSON.parse of a text that looks like JSON (starts with `{` or `[`); undefined when it is not strict JSON. */
+function tryJson(text: string): {value: unknown} | undefined {
+  const t = text.trimStart();
+  if (!t.startsWith('{') && !t.startsWith('[')) return undefined;
+  try {
+    return {value: JSON.parse(text) as unknown};
+  } catch {
+    return undefined;
+  }
+}
+
+function readManifests(text: string, file: string, parsed?: {value: unknown}): ParsedManifests {
   const objects: {key: KindKey; obj: KubeObject}[] = [];
   const problems: ManifestProblem[] = [];
   let ignored = 0;
@@ -66,20 +78,13 @@ function readManifests(text: string, file: string, json?: {value: unknown}): Par
     objects.push({key, obj: o as unknown as KubeObject});
   };
 
-  const fromJson = (v: unknown): ParsedManifests => {
-    if (Array.isArray(v)) v.forEach((x) => add(x, undefined));
-    else add(v, undefined);
+  const json = parsed ?? tryJson(text);
+  if (json) {
+    if (Array.isArray(json.value)) json.value.forEach((x) => add(x, undefined));
+    else add(json.value, undefined);
     return {objects, problems, ignored};
-  };
-  if (json) return fromJson(json.value);
-  const trimmed = text.trimStart();
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-    try {
-      return fromJson(JSON.parse(text) as unknown);
-    } catch {
-      // Not strict JSON: fall through to YAML, which also reads JSON-like flow syntax.
-    }
   }
+  // Not strict JSON: YAML, which also reads JSON-like flow syntax.
   // The YAML kubectl and `collect` write, read fast (src/sources/yaml-fast.ts); anything else, or a
   // document that is not a Kubernetes object (its problem needs a line number), goes to `yaml`.
   const fast = parseSimpleYaml(text);
