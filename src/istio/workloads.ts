@@ -1,3 +1,4 @@
+import {cached} from '../model/cache.js';
 import type {ContextSnapshot, Snapshot} from '../model/snapshot.js';
 import type {KubeObject} from '../model/types.js';
 import {LABEL, MULTICLUSTER} from './constants.js';
@@ -91,8 +92,7 @@ const servicePodsCache = new WeakMap<ContextSnapshot, WeakMap<KubeObject, readon
  * array).
  */
 export function podsOfService(ctx: ContextSnapshot, svc: KubeObject): KubeObject[] {
-  let perSvc = servicePodsCache.get(ctx);
-  if (!perSvc) servicePodsCache.set(ctx, (perSvc = new WeakMap()));
+  const perSvc = cached(servicePodsCache, ctx, () => new WeakMap<KubeObject, readonly KubeObject[]>());
   let hit = perSvc.get(svc);
   if (!hit) {
     const selector = svc.spec?.selector as Record<string, string> | undefined;
@@ -288,14 +288,13 @@ function proxyClusterId(ctx: ContextSnapshot): string | undefined {
  * the context name (an assumption, reported as such). Cached: the snapshot is frozen.
  */
 export function clusterIdentity(ctx: ContextSnapshot): ClusterIdInfo {
-  let hit = clusterIdCache.get(ctx);
-  if (!hit) {
+  return cached(clusterIdCache, ctx, (): ClusterIdInfo => {
     const fromIstiod = clusterId(ctx);
-    const fromProxy = fromIstiod ? undefined : proxyClusterId(ctx);
-    hit = fromIstiod ? {id: fromIstiod, source: 'istiod'} : fromProxy ? {id: fromProxy, source: 'proxy'} : {id: ctx.name, source: 'context-name'};
-    clusterIdCache.set(ctx, hit);
-  }
-  return hit;
+    if (fromIstiod) return {id: fromIstiod, source: 'istiod'};
+    const fromProxy = proxyClusterId(ctx);
+    if (fromProxy) return {id: fromProxy, source: 'proxy'};
+    return {id: ctx.name, source: 'context-name'};
+  });
 }
 
 /** The network of a context: topology.istio.io/network on the Istio namespace. */

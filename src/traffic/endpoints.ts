@@ -5,6 +5,7 @@
  * endpoints are reached through that network's east-west gateway).
  * Pure: reads the snapshot, never mutates it.
  */
+import {cached} from '../model/cache.js';
 import type {ContextSnapshot, Snapshot} from '../model/snapshot.js';
 import type {KubeObject} from '../model/types.js';
 import {ISTIO, LABEL} from '../istio/constants.js';
@@ -111,8 +112,7 @@ const eastWestCache = new WeakMap<ContextSnapshot, Map<string, string | undefine
  * multi-network mesh asks, for every port and subset.
  */
 export function eastWestGatewayAddress(ctx: ContextSnapshot, network?: string): string | undefined {
-  let perNet = eastWestCache.get(ctx);
-  if (!perNet) eastWestCache.set(ctx, (perNet = new Map()));
+  const perNet = cached(eastWestCache, ctx, () => new Map<string, string | undefined>());
   const key = network ?? '';
   if (perNet.has(key)) return perNet.get(key);
   const addr = findEastWestGatewayAddress(ctx, network);
@@ -174,8 +174,7 @@ const podEndpointCache = new WeakMap<ContextSnapshot, WeakMap<KubeObject, PodEnd
  * subset the checks ask about).
  */
 export function podEndpointOf(c: ContextSnapshot, pod: KubeObject, ns: string): PodEndpoint {
-  let perPod = podEndpointCache.get(c);
-  if (!perPod) podEndpointCache.set(c, (perPod = new WeakMap()));
+  const perPod = cached(podEndpointCache, c, () => new WeakMap<KubeObject, PodEndpoint>());
   const hit = perPod.get(pod);
   if (hit) return hit;
   const podLabels = pod.metadata.labels ?? {};

@@ -13,7 +13,7 @@ import type {ServiceEntrySpec} from '../../istio/types.js';
 import {clientPods, hasSidecar, isAmbientPod, isAmbientService, isLivePod, podsOfService, waypointOf, waypointPods} from '../../istio/workloads.js';
 import {localityLbOf, nsName} from './ambient.js';
 import {destinationRuleOfHost, isSidecarClient, selectedWorkloads, seHosts, sePorts} from './service-entries.js';
-import {cached} from './cache.js';
+import {cached} from '../../model/cache.js';
 
 // ---------------------------------------------------------------------------------------------
 // Facts (one place each, with where they come from).

@@ -19,7 +19,7 @@ import type {ServiceEntrySpec, WorkloadEntrySpec} from '../../istio/types.js';
 import {contextNetwork, isTetrate, waypointOf, workloadEntriesOfService, clusterIdentity as clusterIdOf} from '../../istio/workloads.js';
 import {kubectl} from '../../remedy/kubectl.js';
 import {command} from '../../remedy/shell.js';
-import {cached} from './cache.js';
+import {cached} from '../../model/cache.js';
 import {destinationRuleOfService} from './ambient.js';
 import {compareText} from '../../model/collate.js';
 
